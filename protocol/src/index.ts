@@ -1,0 +1,43 @@
+/**
+ * The KYC protocol shared by the chaincode, the organisations' gateways and the person's wallet: identifiers,
+ * signed-object formats, salted disclosures and error codes. One implementation, so the three sides cannot
+ * drift apart byte by byte. Pure functions over node:crypto; no I/O.
+ */
+export { isBase64Url, decodeBase64UrlStrict, sha256Base64Url } from './base64url';
+export { didKeyFromPublicKey, publicKeyFromDidKey, isP256DidKeyShape, compressedPoint } from './did-key';
+export {
+  CLAIM_NAME,
+  DIGEST,
+  MAX_CLAIMS,
+  MAX_CLAIM_VALUE_LENGTH,
+  MAX_DISCLOSURE_LENGTH,
+  MIN_SALT_LENGTH,
+  assertValidClaims,
+  claimsHash,
+  createDisclosure,
+  disclosureDigest,
+  disclosuresHash,
+  normaliseClaimValue,
+  parseDisclosure,
+} from './disclosure';
+export type { Claims, ParsedDisclosure } from './disclosure';
+export { ERROR_CODES, KycError, isErrorCode, parseCodedMessage } from './errors';
+export type { ErrorCode } from './errors';
+export { MAX_JWS_LENGTH, decodeJws, signJws, verifiesWith, verifyJws } from './jws';
+export type { DecodedJws, Es256Signer, JwsHeader } from './jws';
+export {
+  LEVELS,
+  MAX_CLOCK_SKEW_SECONDS,
+  MAX_SIGNED_LIFETIME_SECONDS,
+  MSP_ID,
+  NONCE,
+  PRESENTATION_CONTENT_TYPE,
+  RECORD_KIND,
+  SCHEMA_ID,
+  TYP,
+  assertFresh,
+  parseCertificationRequestPayload,
+  parseConsentPayload,
+  parseRegistrationPayload,
+} from './messages';
+export type { AssuranceLevel, CertificationRequestPayload, ConsentPayload, RegistrationPayload } from './messages';

@@ -1,0 +1,228 @@
+import { isBase64Url } from './base64url';
+import { isP256DidKeyShape } from './did-key';
+import { CLAIM_NAME, DIGEST, MAX_CLAIMS } from './disclosure';
+import { KycError } from './errors';
+
+/**
+ * The signed objects of the protocol (docs/protocol.md) and their payload checks. Each purpose has its own
+ * JWS `typ`, so a signature made for one purpose can never be replayed as another (domain separation).
+ * Times in payloads are NumericDate (seconds since the epoch), as in JWT.
+ */
+export const TYP = {
+  /** Person → certifier: "please certify these claims about my key". Signed by the person's key. */
+  certificationRequest: 'kyc-certification-request+jwt',
+  /** Bank → wallet (QR code): registration request. Signed by the bank's HSM key, x5c to the bank's CA. */
+  registration: 'kyc-registration+jwt',
+  /** Person → bank: consent to present these disclosures for this registration. Signed by the person's key. */
+  consent: 'kyc-consent+jwt',
+} as const;
+
+/** Media type of the plaintext inside a presentation JWE (`cty` header). */
+export const PRESENTATION_CONTENT_TYPE = 'kyc-presentation+json';
+
+/** MSP ids as Fabric allows them in practice (letters, digits, dot, dash, underscore). */
+export const MSP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Record kinds: what a certifier attests (e.g. `identity`, `address`). */
+export const RECORD_KIND = /^[a-z][a-z0-9-]{0,31}$/;
+/** Claim schema ids, e.g. `kyc.person.v1`. */
+export const SCHEMA_ID = /^[a-z0-9][a-z0-9.:_-]{0,63}$/;
+/** Nonces and registration ids: base64url, 16..64 characters (≥ 96 bits). */
+export const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
+/** Assurance levels in the eIDAS sense: 1 low, 2 substantial, 3 high. */
+export const LEVELS = [1, 2, 3] as const;
+export type AssuranceLevel = (typeof LEVELS)[number];
+/** How far into the future a signed object's `iat` may lie (clock skew between devices and the ledger). */
+export const MAX_CLOCK_SKEW_SECONDS = 300;
+/** Longest lifetime (`exp - iat`) accepted for requests and consents: they are meant to be used at once. */
+export const MAX_SIGNED_LIFETIME_SECONDS = 3600;
+
+export interface CertificationRequestPayload {
+  readonly sub: string;
+  readonly aud: string;
+  readonly nonce: string;
+  readonly iat: number;
+  readonly exp: number;
+  readonly kind: string;
+  /** {@link claimsHash} of the claims the person submitted. */
+  readonly claims_hash: string;
+}
+
+export interface ConsentPayload {
+  readonly sub: string;
+  readonly aud: string;
+  readonly registration_id: string;
+  readonly nonce: string;
+  readonly iat: number;
+  readonly exp: number;
+  /** Which attestation the disclosures open. */
+  readonly certifier: string;
+  readonly kind: string;
+  /** {@link disclosuresHash} of the disclosures presented, in order. */
+  readonly disclosures_hash: string;
+}
+
+export interface RegistrationPayload {
+  readonly iss: string;
+  readonly registration_id: string;
+  readonly nonce: string;
+  readonly iat: number;
+  readonly exp: number;
+  /** Where the wallet posts the presentation. */
+  readonly endpoint: string;
+  /** Claim names the bank asks for. */
+  readonly claims: readonly string[];
+  readonly min_level: AssuranceLevel;
+  /** The bank's P-256 encryption key (public JWK), held in its HSM. */
+  readonly enc_jwk: { readonly kty: 'EC'; readonly crv: 'P-256'; readonly x: string; readonly y: string };
+  /** Human-readable purpose shown to the person before consent. */
+  readonly purpose: string;
+}
+
+function fail(what: string): never {
+  throw new KycError('KYC_INVALID_ARGUMENT', what);
+}
+
+function str(payload: Record<string, unknown>, field: string, pattern: RegExp, what: string): string {
+  const value = payload[field];
+  if (typeof value !== 'string' || !pattern.test(value)) {
+    fail(`${what}: '${field}' is missing or malformed`);
+  }
+  return value;
+}
+
+function seconds(payload: Record<string, unknown>, field: string, what: string): number {
+  const value = payload[field];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    fail(`${what}: '${field}' must be a NumericDate in seconds`);
+  }
+  return value;
+}
+
+/**
+ * Checks `iat`/`exp` against `now` (seconds): not issued in the future beyond the skew, not expired, and not
+ * living longer than {@link MAX_SIGNED_LIFETIME_SECONDS}.
+ *
+ * @throws KycError KYC_EXPIRED when expired, KYC_INVALID_ARGUMENT when the window itself is malformed.
+ */
+export function assertFresh(
+  iat: number,
+  exp: number,
+  now: number,
+  what: string,
+  maxLifetime = MAX_SIGNED_LIFETIME_SECONDS,
+): void {
+  if (exp <= iat || exp - iat > maxLifetime) {
+    fail(`${what}: exp must follow iat by at most ${maxLifetime} s`);
+  }
+  if (iat > now + MAX_CLOCK_SKEW_SECONDS) {
+    fail(`${what}: issued in the future`);
+  }
+  if (exp <= now) {
+    throw new KycError('KYC_EXPIRED', `${what} expired`);
+  }
+}
+
+/**
+ * Checks the shape of a certification request payload (not its signature, audience or freshness).
+ *
+ * @throws KycError KYC_INVALID_ARGUMENT naming the offending field.
+ */
+export function parseCertificationRequestPayload(payload: Record<string, unknown>): CertificationRequestPayload {
+  const what = 'certification request';
+  const sub = payload.sub;
+  if (!isP256DidKeyShape(sub)) {
+    fail(`${what}: 'sub' must be the person's did:key`);
+  }
+  return {
+    sub,
+    aud: str(payload, 'aud', MSP_ID, what),
+    nonce: str(payload, 'nonce', NONCE, what),
+    iat: seconds(payload, 'iat', what),
+    exp: seconds(payload, 'exp', what),
+    kind: str(payload, 'kind', RECORD_KIND, what),
+    claims_hash: str(payload, 'claims_hash', DIGEST, what),
+  };
+}
+
+/**
+ * Checks the shape of a consent payload (not its signature, audience or freshness).
+ *
+ * @throws KycError KYC_INVALID_ARGUMENT naming the offending field.
+ */
+export function parseConsentPayload(payload: Record<string, unknown>): ConsentPayload {
+  const what = 'consent';
+  const sub = payload.sub;
+  if (!isP256DidKeyShape(sub)) {
+    fail(`${what}: 'sub' must be the person's did:key`);
+  }
+  return {
+    sub,
+    aud: str(payload, 'aud', MSP_ID, what),
+    registration_id: str(payload, 'registration_id', NONCE, what),
+    nonce: str(payload, 'nonce', NONCE, what),
+    iat: seconds(payload, 'iat', what),
+    exp: seconds(payload, 'exp', what),
+    certifier: str(payload, 'certifier', MSP_ID, what),
+    kind: str(payload, 'kind', RECORD_KIND, what),
+    disclosures_hash: str(payload, 'disclosures_hash', DIGEST, what),
+  };
+}
+
+function parseEncryptionJwk(value: unknown, what: string): RegistrationPayload['enc_jwk'] {
+  if (typeof value !== 'object' || value === null) {
+    fail(`${what}: 'enc_jwk' must be a P-256 public JWK`);
+  }
+  const jwk = value as Record<string, unknown>;
+  if (
+    jwk.kty !== 'EC' ||
+    jwk.crv !== 'P-256' ||
+    !isBase64Url(jwk.x) ||
+    !isBase64Url(jwk.y) ||
+    jwk.x.length !== 43 ||
+    jwk.y.length !== 43 ||
+    'd' in jwk
+  ) {
+    fail(`${what}: 'enc_jwk' must be a P-256 public JWK`);
+  }
+  return { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y };
+}
+
+/**
+ * Checks the shape of a registration payload (not its signature, issuer certificate or freshness).
+ *
+ * @throws KycError KYC_INVALID_ARGUMENT naming the offending field.
+ */
+export function parseRegistrationPayload(payload: Record<string, unknown>): RegistrationPayload {
+  const what = 'registration';
+  const level = payload.min_level;
+  if (!LEVELS.includes(level as AssuranceLevel)) {
+    fail(`${what}: 'min_level' must be 1, 2 or 3`);
+  }
+  const purpose = payload.purpose;
+  if (typeof purpose !== 'string' || purpose.length === 0 || purpose.length > 200) {
+    fail(`${what}: 'purpose' must be 1 to 200 characters`);
+  }
+  return {
+    iss: str(payload, 'iss', MSP_ID, what),
+    registration_id: str(payload, 'registration_id', NONCE, what),
+    nonce: str(payload, 'nonce', NONCE, what),
+    iat: seconds(payload, 'iat', what),
+    exp: seconds(payload, 'exp', what),
+    endpoint: str(payload, 'endpoint', HTTP_URL, what),
+    claims: parseClaimNames(payload.claims, what),
+    min_level: level as AssuranceLevel,
+    enc_jwk: parseEncryptionJwk(payload.enc_jwk, what),
+    purpose,
+  };
+}
+
+const HTTP_URL = /^https?:\/\/[^\s]{1,500}$/;
+
+function parseClaimNames(value: unknown, what: string): string[] {
+  const names = Array.isArray(value) ? (value as unknown[]) : [];
+  const valid = names.every((name) => typeof name === 'string' && CLAIM_NAME.test(name));
+  if (names.length === 0 || names.length > MAX_CLAIMS || !valid || new Set(names).size !== names.length) {
+    fail(`${what}: 'claims' must be 1 to ${MAX_CLAIMS} distinct claim names`);
+  }
+  return names as string[];
+}
