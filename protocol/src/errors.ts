@@ -25,6 +25,10 @@ export const ERROR_CODES = [
   'KYC_UNTRUSTED',
   /** A presentation could not be decrypted. */
   'KYC_DECRYPTION_FAILED',
+  /** A service endpoint needs credentials (an officer's or admin's bearer token) that were missing or wrong. */
+  'KYC_UNAUTHENTICATED',
+  /** Too many requests from this client; retry after the time the response names. */
+  'KYC_RATE_LIMITED',
   /** The service could not complete the operation (ledger unreachable, HSM failure). Safe to retry. */
   'KYC_UNAVAILABLE',
   /** An unexpected failure; the message carries no detail meant for clients. */

@@ -27,6 +27,7 @@ export { MAX_JWS_LENGTH, decodeJws, signJws, verifiesWith, verifyJws } from './j
 export type { DecodedJws, Es256Signer, JwsHeader } from './jws';
 export {
   LEVELS,
+  MAX_CERTIFICATION_REQUEST_LIFETIME_SECONDS,
   MAX_CLOCK_SKEW_SECONDS,
   MAX_SIGNED_LIFETIME_SECONDS,
   MSP_ID,

@@ -33,8 +33,13 @@ export const LEVELS = [1, 2, 3] as const;
 export type AssuranceLevel = (typeof LEVELS)[number];
 /** How far into the future a signed object's `iat` may lie (clock skew between devices and the ledger). */
 export const MAX_CLOCK_SKEW_SECONDS = 300;
-/** Longest lifetime (`exp - iat`) accepted for requests and consents: they are meant to be used at once. */
+/** Longest lifetime (`exp - iat`) accepted for consents and registrations: they are meant to be used at once. */
 export const MAX_SIGNED_LIFETIME_SECONDS = 3600;
+/**
+ * Longest lifetime of a certification request: an officer may need days to check documents in person
+ * before the request reaches the ledger, so it may live up to 30 days (the wallet asks for 7 by default).
+ */
+export const MAX_CERTIFICATION_REQUEST_LIFETIME_SECONDS = 30 * 24 * 3600;
 
 export interface CertificationRequestPayload {
   readonly sub: string;

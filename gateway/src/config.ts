@@ -1,0 +1,128 @@
+import { resolve } from 'node:path';
+import { KycError, LEVELS, MSP_ID, type AssuranceLevel } from '../../protocol/src';
+
+/**
+ * Every environment variable the services read, typed and defaulted in one place (docs/services.md lists
+ * them). Defaults run the local network from a fresh clone with no configuration at all.
+ */
+
+const REPO_ROOT = resolve(__dirname, '../../..');
+
+export interface CommonConfig {
+  /** Network instance name (`KYC_INSTANCE`); selects network.json and the data directory. */
+  readonly instance: string;
+  /** Path of network.json (`KYC_NETWORK_CONFIG`). */
+  readonly networkConfigPath: string;
+  /** Interface to listen on (`KYC_HOST`, default 127.0.0.1). */
+  readonly host: string;
+  readonly port: number;
+  /** Base URL wallets use to reach this service (`KYC_PUBLIC_URL`). */
+  readonly publicUrl: string;
+  /** Where the service keeps its state: identities (certificates, never keys), officers, registrations. */
+  readonly dataDir: string;
+  /** Admin bearer token (`KYC_ADMIN_TOKEN`); when unset, one is generated into `<dataDir>/admin-token`. */
+  readonly adminToken: string | undefined;
+  readonly logLevel: string;
+  /** Largest accepted request body in bytes (`KYC_BODY_LIMIT`, default 64 KiB). */
+  readonly bodyLimit: number;
+  /** Requests per minute per client address on public endpoints (`KYC_RATE_LIMIT`, default 120). */
+  readonly rateLimitPerMinute: number;
+  /** The organisation this service speaks for (`KYC_ORG_MSP`). */
+  readonly mspId: string;
+}
+
+export interface CertifierConfig extends CommonConfig {
+  /** Validity of a new attestation in days (`KYC_VALIDITY_DAYS`, default 365). */
+  readonly validityDays: number;
+  /** Random decoy digests added to each commitment (`KYC_DECOY_DIGESTS`, default 2), hiding the claim count. */
+  readonly decoyDigests: number;
+  /** Lifetime of a certification nonce in seconds (`KYC_NONCE_TTL_SECONDS`, default 600). */
+  readonly nonceTtlSeconds: number;
+}
+
+export interface BankConfig extends CommonConfig {
+  /** Certifier MSP ids this bank trusts (`KYC_TRUSTED_CERTIFIERS`, comma-separated, default CertifierMSP). */
+  readonly trustedCertifiers: readonly string[];
+  /** Minimum assurance level accepted (`KYC_MIN_LEVEL`, default 2). */
+  readonly minLevel: AssuranceLevel;
+  /** Lifetime of a registration QR in seconds (`KYC_REGISTRATION_TTL_SECONDS`, default 600). */
+  readonly registrationTtlSeconds: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function invalid(name: string, why: string): never {
+  throw new KycError('KYC_INVALID_ARGUMENT', `configuration ${name}: ${why}`);
+}
+
+function intFrom(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') {
+    return fallback;
+  }
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    invalid(name, `must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function mspFrom(env: Env, name: string, fallback: string): string {
+  const value = env[name] ?? fallback;
+  if (!MSP_ID.test(value)) {
+    invalid(name, 'must be an MSP id');
+  }
+  return value;
+}
+
+function commonConfig(env: Env, service: 'certifier' | 'bank', basePort: number, defaultMsp: string): CommonConfig {
+  const instance = env.KYC_INSTANCE ?? 'main';
+  if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(instance)) {
+    invalid('KYC_INSTANCE', 'must be lower-case letters, digits and dashes');
+  }
+  const offset = intFrom(env, 'KYC_PORT_OFFSET', 0, 0, 50000);
+  const port = intFrom(env, 'KYC_PORT', basePort + offset, 0, 65535);
+  const host = env.KYC_HOST ?? '127.0.0.1';
+  return {
+    instance,
+    networkConfigPath:
+      env.KYC_NETWORK_CONFIG ?? resolve(REPO_ROOT, 'crypto-config/generated', instance, 'network.json'),
+    host,
+    port,
+    publicUrl: (env.KYC_PUBLIC_URL ?? `http://${host}:${port}`).replace(/\/+$/, ''),
+    dataDir: env.KYC_DATA_DIR ?? resolve(REPO_ROOT, 'gateway/data', instance, service),
+    adminToken: env.KYC_ADMIN_TOKEN === '' ? undefined : env.KYC_ADMIN_TOKEN,
+    logLevel: env.KYC_LOG_LEVEL ?? 'info',
+    bodyLimit: intFrom(env, 'KYC_BODY_LIMIT', 64 * 1024, 1024, 1024 * 1024),
+    rateLimitPerMinute: intFrom(env, 'KYC_RATE_LIMIT', 120, 1, 1_000_000),
+    mspId: mspFrom(env, 'KYC_ORG_MSP', defaultMsp),
+  };
+}
+
+/** Reads the certifier service's configuration. @throws KycError KYC_INVALID_ARGUMENT on a bad value. */
+export function certifierConfig(env: Env = process.env): CertifierConfig {
+  return {
+    ...commonConfig(env, 'certifier', 8080, 'CertifierMSP'),
+    validityDays: intFrom(env, 'KYC_VALIDITY_DAYS', 365, 1, 3650),
+    decoyDigests: intFrom(env, 'KYC_DECOY_DIGESTS', 2, 0, 16),
+    nonceTtlSeconds: intFrom(env, 'KYC_NONCE_TTL_SECONDS', 600, 30, 3600),
+  };
+}
+
+/** Reads the bank service's configuration. @throws KycError KYC_INVALID_ARGUMENT on a bad value. */
+export function bankConfig(env: Env = process.env): BankConfig {
+  const trusted = (env.KYC_TRUSTED_CERTIFIERS ?? 'CertifierMSP')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (trusted.length === 0 || !trusted.every((s) => MSP_ID.test(s))) {
+    invalid('KYC_TRUSTED_CERTIFIERS', 'must be a comma-separated list of MSP ids');
+  }
+  const minLevel = intFrom(env, 'KYC_MIN_LEVEL', 2, 1, 3);
+  return {
+    ...commonConfig(env, 'bank', 8081, 'BankMSP'),
+    trustedCertifiers: trusted,
+    minLevel: LEVELS.find((l) => l === minLevel) ?? 2,
+    registrationTtlSeconds: intFrom(env, 'KYC_REGISTRATION_TTL_SECONDS', 600, 30, 3600),
+  };
+}

@@ -1,0 +1,107 @@
+import { CommitError, GatewayError, StatusCode } from '@hyperledger/fabric-gateway';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { KycError, parseCodedMessage, type ErrorCode } from '../../protocol/src';
+
+/**
+ * The one place where foreign errors become KYC errors and KYC errors become HTTP statuses. Fabric hands a
+ * client only the chaincode's error message, inside GatewayError.details[].message; the chaincode starts
+ * every message with a stable code, which is parsed here and nowhere else.
+ */
+
+const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+  KYC_INVALID_ARGUMENT: 400,
+  KYC_BAD_SIGNATURE: 401,
+  KYC_FORBIDDEN: 403,
+  KYC_NOT_FOUND: 404,
+  KYC_CONFLICT: 409,
+  KYC_EXPIRED: 410,
+  KYC_REVOKED: 410,
+  KYC_MISMATCH: 422,
+  KYC_UNTRUSTED: 422,
+  KYC_DECRYPTION_FAILED: 400,
+  KYC_UNAUTHENTICATED: 401,
+  KYC_RATE_LIMITED: 429,
+  KYC_UNAVAILABLE: 503,
+  KYC_INTERNAL: 500,
+};
+
+/** The HTTP status a KYC error code maps to (docs/errors.md). */
+export function httpStatusOf(code: ErrorCode): number {
+  return HTTP_STATUS[code];
+}
+
+/** A KYC error raised while running a Fabric transaction: carries the transaction id when one exists. */
+export class LedgerError extends KycError {
+  constructor(
+    code: ErrorCode,
+    detail: string,
+    readonly transactionId?: string,
+    options?: ErrorOptions,
+  ) {
+    super(code, detail, options);
+  }
+}
+
+const RETRYABLE_GRPC = new Set<number>([
+  GrpcStatus.UNAVAILABLE,
+  GrpcStatus.DEADLINE_EXCEEDED,
+  GrpcStatus.RESOURCE_EXHAUSTED,
+]);
+
+function fromGatewayError(err: GatewayError, transactionId: string | undefined): KycError {
+  for (const detail of err.details) {
+    const coded = parseCodedMessage(detail.message);
+    if (coded !== undefined) {
+      return new LedgerError(coded.code, coded.detail, transactionId, { cause: err });
+    }
+  }
+  const coded = parseCodedMessage(err.message);
+  if (coded !== undefined) {
+    return new LedgerError(coded.code, coded.detail, transactionId, { cause: err });
+  }
+  if (RETRYABLE_GRPC.has(err.code)) {
+    return new LedgerError('KYC_UNAVAILABLE', 'the ledger did not answer in time; retry', transactionId, {
+      cause: err,
+    });
+  }
+  return new LedgerError('KYC_INTERNAL', 'the ledger refused the transaction', transactionId, { cause: err });
+}
+
+function fromCommitError(err: CommitError): KycError {
+  // MVCC conflicts mean another transaction changed what this one read: the client may simply retry.
+  if (err.code === StatusCode.MVCC_READ_CONFLICT || err.code === StatusCode.PHANTOM_READ_CONFLICT) {
+    return new LedgerError('KYC_CONFLICT', 'a concurrent update changed the record; retry', err.transactionId, {
+      cause: err,
+    });
+  }
+  if (err.code === StatusCode.ENDORSEMENT_POLICY_FAILURE) {
+    return new LedgerError('KYC_FORBIDDEN', 'the endorsements do not satisfy the policy', err.transactionId, {
+      cause: err,
+    });
+  }
+  return new LedgerError('KYC_INTERNAL', `the transaction was invalidated (code ${err.code})`, err.transactionId, {
+    cause: err,
+  });
+}
+
+/**
+ * Translates anything thrown while talking to the ledger (or the HSM) into a {@link KycError}.
+ * KycErrors pass through unchanged.
+ */
+export function toKycError(err: unknown, transactionId?: string): KycError {
+  if (err instanceof KycError) {
+    return err;
+  }
+  if (err instanceof CommitError) {
+    return fromCommitError(err);
+  }
+  if (err instanceof GatewayError) {
+    return fromGatewayError(err, transactionId ?? transactionIdOf(err));
+  }
+  return new KycError('KYC_INTERNAL', 'unexpected failure', { cause: err });
+}
+
+function transactionIdOf(err: object): string | undefined {
+  const id = (err as { transactionId?: unknown }).transactionId;
+  return typeof id === 'string' ? id : undefined;
+}

@@ -1,0 +1,173 @@
+import type { Contract } from '@hyperledger/fabric-gateway';
+import { toKycError } from '../errors';
+
+/**
+ * A typed view of the `kyc` chaincode (docs/contract.md) for the services. Every call goes through one
+ * error translation, so callers only ever see KycError with a stable code.
+ */
+
+export interface Commitment {
+  readonly schema: string;
+  readonly level: number;
+  readonly digests: readonly string[];
+  readonly validFrom: string;
+  readonly validUntil: string;
+}
+
+export interface AttestationRecord extends Commitment {
+  readonly docType: 'kyc.attestation';
+  readonly personId: string;
+  readonly certifier: string;
+  readonly kind: string;
+  readonly alg: string;
+  readonly status: 'active' | 'revoked';
+  readonly revocation?: { readonly reason: string; readonly revokedAt: string };
+  readonly version: number;
+  readonly request: string;
+  readonly requestId: string;
+  readonly certifiedBy: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface HistoryEntry {
+  readonly txId: string;
+  readonly timestamp: string;
+  readonly isDelete: boolean;
+  readonly record?: AttestationRecord;
+}
+
+export type VerifiedStatus =
+  | {
+      readonly personId: string;
+      readonly verified: true;
+      readonly certifier: string;
+      readonly kind: string;
+      readonly level: number;
+      readonly validUntil: string;
+      readonly version: number;
+    }
+  | { readonly personId: string; readonly verified: false; readonly reason: string };
+
+/** What the bank sends to VerifyPresentation in the transient map (never in arguments). */
+export interface PresentationInput {
+  readonly personId: string;
+  readonly certifier: string;
+  readonly kind: string;
+  readonly nonce: string;
+  readonly consent: string;
+  readonly disclosures: readonly string[];
+  readonly trustedCertifiers: readonly string[];
+  readonly minLevel: number;
+  readonly requiredClaims?: readonly string[];
+}
+
+export interface VerificationResult {
+  readonly registrationId: string;
+  readonly verified: true;
+  readonly personId: string;
+  readonly certifier: string;
+  readonly kind: string;
+  readonly level: number;
+  readonly recordVersion: number;
+  readonly claims: readonly string[];
+  readonly validUntil: string;
+  readonly verifiedAt: string;
+  readonly txId: string;
+}
+
+export interface Receipt {
+  readonly registrationId: string;
+  readonly personId: string;
+  readonly certifier: string;
+  readonly kind: string;
+  readonly level: number;
+  readonly recordVersion: number;
+  readonly claims: readonly string[];
+  readonly consentId: string;
+  readonly verifiedAt: string;
+  readonly txId: string;
+}
+
+export interface Usage {
+  readonly bank: string;
+  readonly verifications: number;
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface KycLedger {
+  certify(personId: string, requestJws: string, commitment: Commitment): Promise<AttestationRecord>;
+  renew(personId: string, kind: string, requestJws: string, commitment: Commitment): Promise<AttestationRecord>;
+  revoke(personId: string, kind: string, reason: string): Promise<AttestationRecord>;
+  getAttestation(personId: string, certifier: string, kind: string): Promise<AttestationRecord>;
+  getAttestations(personId: string): Promise<readonly AttestationRecord[]>;
+  getHistory(personId: string, certifier: string, kind: string): Promise<readonly HistoryEntry[]>;
+  isVerified(personId: string, minLevel: number, trustedCertifiers: readonly string[]): Promise<VerifiedStatus>;
+  /** Endorsed by the caller's own organisation only, so the transient disclosures stay inside it. */
+  verifyPresentation(registrationId: string, presentation: PresentationInput): Promise<VerificationResult>;
+  eraseReceipts(personId: string): Promise<{ readonly personId: string; readonly erased: number }>;
+  getReceipts(personId: string): Promise<readonly Receipt[]>;
+  getUsage(from: string, to: string): Promise<Usage>;
+}
+
+export interface KycLedgerOptions {
+  readonly contract: Contract;
+  /** The caller's MSP id: private transactions are endorsed by this organisation alone. */
+  readonly mspId: string;
+  /** Observes the duration of each call (metrics); optional. */
+  readonly observe?: (operation: string, seconds: number) => void;
+}
+
+const decoder = new TextDecoder();
+
+/** Creates the ledger client for one identity's contract. */
+export function newKycLedger(options: Readonly<KycLedgerOptions>): KycLedger {
+  const { contract, mspId } = options;
+
+  async function timed<T>(operation: string, run: () => Promise<Uint8Array>): Promise<T> {
+    const started = process.hrtime.bigint();
+    try {
+      // The chaincode's results are JSON whose shapes docs/contract.md defines.
+      return JSON.parse(decoder.decode(await run())) as T;
+    } catch (err) {
+      throw toKycError(err);
+    } finally {
+      options.observe?.(operation, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  const submit = <T>(name: string, ...args: string[]): Promise<T> =>
+    timed<T>(name, () => contract.submitTransaction(name, ...args));
+  const evaluate = <T>(name: string, ...args: string[]): Promise<T> =>
+    timed<T>(name, () => contract.evaluateTransaction(name, ...args));
+  const ownOrg = <T>(name: string, args: string[], transient?: Record<string, Uint8Array>): Promise<T> =>
+    timed<T>(name, () =>
+      contract.submit(name, {
+        arguments: args,
+        endorsingOrganizations: [mspId],
+        ...(transient ? { transientData: transient } : {}),
+      }),
+    );
+  const ownOrgRead = <T>(name: string, args: string[]): Promise<T> =>
+    timed<T>(name, () => contract.evaluate(name, { arguments: args, endorsingOrganizations: [mspId] }));
+
+  return {
+    certify: (personId, requestJws, commitment) => submit('Certify', personId, requestJws, JSON.stringify(commitment)),
+    renew: (personId, kind, requestJws, commitment) =>
+      submit('Renew', personId, kind, requestJws, JSON.stringify(commitment)),
+    revoke: (personId, kind, reason) => submit('Revoke', personId, kind, reason),
+    getAttestation: (personId, certifier, kind) => evaluate('GetAttestation', personId, certifier, kind),
+    getAttestations: (personId) => evaluate('GetAttestations', personId),
+    getHistory: (personId, certifier, kind) => evaluate('GetHistory', personId, certifier, kind),
+    isVerified: (personId, minLevel, trusted) =>
+      evaluate('IsVerified', personId, String(minLevel), JSON.stringify(trusted)),
+    verifyPresentation: (registrationId, presentation) =>
+      ownOrg('VerifyPresentation', [registrationId], {
+        presentation: new TextEncoder().encode(JSON.stringify(presentation)),
+      }),
+    eraseReceipts: (personId) => ownOrg('EraseReceipts', [personId]),
+    getReceipts: (personId) => ownOrgRead('GetReceipts', [personId]),
+    getUsage: (from, to) => ownOrgRead('GetUsage', [from, to]),
+  };
+}
