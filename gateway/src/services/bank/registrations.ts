@@ -228,6 +228,8 @@ export class RegistrationService {
     const registration = this.#usable(id);
     const presentation = parsePresentation(await this.#options.crypto.decryptPresentation(jwe, id));
     const claims = this.#checkConsent(registration, presentation);
+    // Checked again after the awaits above: a concurrent presentation may have claimed it meanwhile.
+    this.#usable(id);
     registration.status = 'verifying';
     let result: VerificationResult;
     try {
