@@ -42,3 +42,5 @@ export {
   parseRegistrationPayload,
 } from './messages';
 export type { AssuranceLevel, CertificationRequestPayload, ConsentPayload, RegistrationPayload } from './messages';
+export { parsePresentation } from './presentation';
+export type { Presentation } from './presentation';

@@ -5,18 +5,17 @@ import {
   KycError,
   LEVELS,
   MAX_CLAIMS,
-  MSP_ID,
-  RECORD_KIND,
   TYP,
   assertFresh,
   disclosuresHash,
-  isP256DidKeyShape,
   parseConsentPayload,
   parseDisclosure,
+  parsePresentation,
   publicKeyFromDidKey,
   verifyJws,
   type AssuranceLevel,
   type Es256Signer,
+  type Presentation,
   type RegistrationPayload,
 } from '../../../../protocol/src';
 import type { KycLedger, VerificationResult } from '../../ledger/kyc-ledger';
@@ -90,41 +89,11 @@ export interface NewRegistration {
   readonly minLevel?: number;
 }
 
-interface Presentation {
-  readonly personId: string;
-  readonly certifier: string;
-  readonly kind: string;
-  readonly disclosures: readonly string[];
-  readonly consent: string;
-}
-
 interface BankState {
   registrations: Record<string, Registration>;
 }
 
 const newId = (): string => randomBytes(16).toString('base64url');
-
-function invalid(what: string): never {
-  throw new KycError('KYC_INVALID_ARGUMENT', `presentation: ${what}`);
-}
-
-/** Checks the decrypted presentation's shape. */
-function parsePresentation(plain: Record<string, unknown>): Presentation {
-  const { personId, certifier, kind, disclosures, consent } = plain;
-  if (!isP256DidKeyShape(personId)) invalid("'personId' must be a P-256 did:key");
-  if (typeof certifier !== 'string' || !MSP_ID.test(certifier)) invalid("'certifier' must be an MSP id");
-  if (typeof kind !== 'string' || !RECORD_KIND.test(kind)) invalid("'kind' is malformed");
-  if (typeof consent !== 'string') invalid("'consent' must be a JWS");
-  return { personId, certifier, kind, disclosures: parseDisclosureList(disclosures), consent };
-}
-
-function parseDisclosureList(value: unknown): string[] {
-  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_CLAIMS) {
-    invalid(`'disclosures' must hold 1 to ${MAX_CLAIMS} disclosures`);
-  }
-  if (!value.every((d): d is string => typeof d === 'string')) invalid("'disclosures' must be strings");
-  return value;
-}
 
 /** The disclosed claims (name → value); every requested claim must be among them, none twice. */
 function disclosedClaims(disclosures: readonly string[], requested: readonly string[]): Record<string, string> {

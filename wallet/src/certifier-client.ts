@@ -1,0 +1,151 @@
+import { KycError, MSP_ID, NONCE, RECORD_KIND, type Claims } from '../../protocol/src';
+import { isIsoUtc, parseRecordReference, type RecordReference } from './credential';
+import { checkServiceUrl, requestJson, type HttpOptions } from './http';
+
+/**
+ * The certifier service's API as the wallet uses it (docs/protocol.md §Certification):
+ *
+ * - `POST /v1/certifications/nonce` `{}` → `{ nonce, certifier, expiresAt }`
+ * - `POST /v1/certifications` `{ personId, kind, claims, request }` → `{ id, status }`
+ * - `GET /v1/certifications/:id` → `{ id, status, disclosures?, record?, reason? }`
+ *
+ * Every answer is checked before it is returned; errors come back as `KycError` with the service's code.
+ */
+
+export type CertificationStatus = 'pending' | 'approved' | 'rejected';
+
+export interface NonceResponse {
+  /** Fresh nonce to put in the certification request. */
+  readonly nonce: string;
+  /** The certifier's MSP id: the request's `aud`. */
+  readonly certifier: string;
+  /** When the nonce stops being accepted, ISO 8601 UTC. */
+  readonly expiresAt: string;
+}
+
+export interface CertificationSubmission {
+  readonly personId: string;
+  readonly kind: string;
+  readonly claims: Claims;
+  /** The certification request JWS. */
+  readonly request: string;
+}
+
+export interface SubmitResponse {
+  readonly id: string;
+  readonly status: CertificationStatus;
+}
+
+export interface CertificationState {
+  readonly id: string;
+  readonly status: CertificationStatus;
+  /** Present when approved: one disclosure per claim. */
+  readonly disclosures?: readonly string[];
+  /** Present when approved: where the commitment is on the ledger. */
+  readonly record?: RecordReference;
+  /** May be present when rejected: why, in words for the person. */
+  readonly reason?: string;
+}
+
+export interface CertifierClient {
+  /** @throws KycError with the service's code, or KYC_UNAVAILABLE. */
+  requestNonce(): Promise<NonceResponse>;
+  /** @throws KycError with the service's code, or KYC_UNAVAILABLE. */
+  submit(submission: CertificationSubmission): Promise<SubmitResponse>;
+  /** @throws KycError with the service's code, or KYC_UNAVAILABLE. */
+  status(id: string): Promise<CertificationState>;
+}
+
+/** Request ids are opaque to the wallet but must be safe in a URL path and in a file. */
+export const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const STATUSES: readonly string[] = ['pending', 'approved', 'rejected'];
+const MAX_REASON_LENGTH = 500;
+
+function bad(what: string): never {
+  throw new KycError('KYC_UNAVAILABLE', `certifier service answered with a malformed ${what}`);
+}
+
+function asObject(value: unknown, what: string): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : bad(what);
+}
+
+function parseNonceResponse(value: unknown): NonceResponse {
+  const { nonce, certifier, expiresAt } = asObject(value, 'nonce');
+  if (typeof nonce !== 'string' || !NONCE.test(nonce) || typeof certifier !== 'string' || !MSP_ID.test(certifier)) {
+    bad('nonce');
+  }
+  return isIsoUtc(expiresAt) ? { nonce, certifier, expiresAt } : bad('nonce expiry');
+}
+
+function parseIdAndStatus(body: Record<string, unknown>): SubmitResponse {
+  const { id, status } = body;
+  if (typeof id !== 'string' || !REQUEST_ID.test(id) || typeof status !== 'string' || !STATUSES.includes(status)) {
+    bad('certification id or status');
+  }
+  return { id, status: status as CertificationStatus };
+}
+
+function parseState(value: unknown, expectedId: string): CertificationState {
+  const body = asObject(value, 'certification state');
+  const { id, status } = parseIdAndStatus(body);
+  if (id !== expectedId) {
+    bad('certification id');
+  }
+  if (status === 'approved') {
+    const disclosures = body.disclosures;
+    if (!Array.isArray(disclosures) || !disclosures.every((d) => typeof d === 'string')) {
+      bad('disclosure list');
+    }
+    return { id, status, disclosures, record: parseRecordReference(body.record) };
+  }
+  const reason = body.reason;
+  if (typeof reason === 'string') {
+    return { id, status, reason: reason.slice(0, MAX_REASON_LENGTH) };
+  }
+  return { id, status };
+}
+
+function checkSubmission(submission: CertificationSubmission): void {
+  if (!RECORD_KIND.test(submission.kind)) {
+    throw new KycError('KYC_INVALID_ARGUMENT', 'kind must be a record kind');
+  }
+}
+
+/**
+ * A client for the certifier service at `baseUrl` (e.g. `http://127.0.0.1:8080`).
+ *
+ * @example
+ * const certifier = certifierClient('http://127.0.0.1:8080');
+ * const { nonce, certifier: aud } = await certifier.requestNonce();
+ * @throws KycError KYC_INVALID_ARGUMENT when `baseUrl` is not an http(s) URL.
+ */
+export function certifierClient(baseUrl: string, options: Readonly<HttpOptions> = {}): CertifierClient {
+  const base = checkServiceUrl(baseUrl, 'certifier URL');
+  const url = (path: string): string => new URL(path, base.href.endsWith('/') ? base.href : `${base.href}/`).href;
+  const post = (path: string, body: unknown): Promise<unknown> =>
+    requestJson(
+      { method: 'POST', url: url(path), body: JSON.stringify(body), contentType: 'application/json' },
+      options,
+    );
+  return {
+    async requestNonce() {
+      return parseNonceResponse(await post('v1/certifications/nonce', {}));
+    },
+    async submit(submission) {
+      checkSubmission(submission);
+      return parseIdAndStatus(asObject(await post('v1/certifications', submission), 'submission answer'));
+    },
+    async status(id) {
+      if (!REQUEST_ID.test(id)) {
+        throw new KycError('KYC_INVALID_ARGUMENT', 'certification id is malformed');
+      }
+      const body = await requestJson(
+        { method: 'GET', url: url(`v1/certifications/${encodeURIComponent(id)}`) },
+        options,
+      );
+      return parseState(body, id);
+    },
+  };
+}
