@@ -70,14 +70,24 @@ function assertValidClaim(name: string, value: unknown): void {
 
 /**
  * The hash a certification request carries to bind the claims the person submitted:
- * base64url(SHA-256(JSON of the claims with keys in ascending code-unit order)). Values are strings, so this
- * serialisation is the same in every JSON implementation.
+ * base64url(SHA-256(JSON `[salt, claims]`)) with the claims' keys in ascending code-unit order. Values are
+ * strings, so this serialisation is the same in every JSON implementation. The salt is a fresh ≥128-bit secret
+ * the wallet sends to the certifier beside the claims and never signs in clear: the request JWS is stored on
+ * the ledger, and an unsalted hash would let anyone who knows a person's name brute-force the rest.
+ *
+ * @throws KycError KYC_INVALID_ARGUMENT when the salt is not base64url of 22 to 64 characters.
  */
-export function claimsHash(claims: Claims): string {
+export function claimsHash(claims: Claims, salt: string): string {
+  if (salt.length < MIN_SALT_LENGTH || salt.length > MAX_SALT_LENGTH || !isBase64Url(salt)) {
+    throw new KycError(
+      'KYC_INVALID_ARGUMENT',
+      `the claims salt must be base64url of ${MIN_SALT_LENGTH} to ${MAX_SALT_LENGTH} characters`,
+    );
+  }
   const sorted = Object.keys(claims)
     .sort()
     .map((name) => [name, claims[name]] as const);
-  return sha256Base64Url(JSON.stringify(Object.fromEntries(sorted)));
+  return sha256Base64Url(JSON.stringify([salt, Object.fromEntries(sorted)]));
 }
 
 /** Builds one disclosure from a salt (base64url, ≥128 bits) and a claim. */

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import {
   assertValidClaims,
   claimsHash,
   KycError,
+  MAX_CERTIFICATION_REQUEST_LIFETIME_SECONDS,
   MSP_ID,
   NONCE,
   normaliseClaimValue,
@@ -15,9 +17,12 @@ import type { CertificationState } from './certifier-client';
 import { parseDisclosureSet, type Credential } from './credential';
 import type { PersonKey } from './keys';
 
-/** Longest lifetime of a certification request: it is sent at once, so ten minutes is generous. */
-export const MAX_REQUEST_LIFETIME_SECONDS = 600;
-const DEFAULT_REQUEST_LIFETIME_SECONDS = 300;
+/**
+ * Longest lifetime of a certification request (the protocol's 30 days): it reaches the ledger only when an
+ * officer approves, which may take days of document checks. The wallet asks for 7 days by default.
+ */
+export const MAX_REQUEST_LIFETIME_SECONDS = MAX_CERTIFICATION_REQUEST_LIFETIME_SECONDS;
+const DEFAULT_REQUEST_LIFETIME_SECONDS = 7 * 24 * 3600;
 
 export interface CertificationRequestOptions {
   readonly key: PersonKey;
@@ -39,6 +44,8 @@ export interface CertificationRequest {
   /** Compact JWS, `typ` kyc-certification-request+jwt, signed by the person's key. */
   readonly request: string;
   readonly payload: CertificationRequestPayload;
+  /** The secret salt of `claims_hash`: sent to the certifier with the claims, kept in the wallet, never signed. */
+  readonly claimsSalt: string;
 }
 
 /**
@@ -52,6 +59,7 @@ export interface PendingCertification {
   readonly kind: string;
   readonly personId: string;
   readonly claimsHash: string;
+  readonly claimsSalt: string;
   readonly requestedAt: string;
 }
 
@@ -98,6 +106,7 @@ export async function createCertificationRequest(
 ): Promise<CertificationRequest> {
   const lifetime = checkRequestOptions(options);
   const iat = Math.floor((options.now ?? new Date()).getTime() / 1000);
+  const claimsSalt = randomBytes(16).toString('base64url');
   const payload: CertificationRequestPayload = {
     sub: options.key.did,
     aud: options.certifier,
@@ -105,10 +114,10 @@ export async function createCertificationRequest(
     iat,
     exp: iat + lifetime,
     kind: options.kind,
-    claims_hash: claimsHash(options.claims),
+    claims_hash: claimsHash(options.claims, claimsSalt),
   };
   const request = await signJws({ typ: TYP.certificationRequest }, { ...payload }, options.key.sign);
-  return { request, payload };
+  return { request, payload, claimsSalt };
 }
 
 /**
@@ -135,7 +144,7 @@ export function credentialFromApproval(
   if (state.record.certifier !== pending.certifier || state.record.kind !== pending.kind) {
     throw new KycError('KYC_MISMATCH', 'the certified record is not for the certifier and kind requested');
   }
-  if (claimsHash(received) !== pending.claimsHash) {
+  if (claimsHash(received, pending.claimsSalt) !== pending.claimsHash) {
     throw new KycError('KYC_MISMATCH', 'the disclosures do not open the claims that were submitted');
   }
   return {

@@ -6,7 +6,7 @@ import { checkServiceUrl, requestJson, type HttpOptions } from './http';
  * The certifier service's API as the wallet uses it (docs/protocol.md §Certification):
  *
  * - `POST /v1/certifications/nonce` `{}` → `{ nonce, certifier, expiresAt }`
- * - `POST /v1/certifications` `{ personId, kind, claims, request }` → `{ id, status }`
+ * - `POST /v1/certifications` `{ personId, kind, claims, claimsSalt, request }` → `{ id, status }`
  * - `GET /v1/certifications/:id` → `{ id, status, disclosures?, record?, reason? }`
  *
  * Every answer is checked before it is returned; errors come back as `KycError` with the service's code.
@@ -27,6 +27,8 @@ export interface CertificationSubmission {
   readonly personId: string;
   readonly kind: string;
   readonly claims: Claims;
+  /** The secret salt of the request's `claims_hash` (never on the ledger). */
+  readonly claimsSalt: string;
   /** The certification request JWS. */
   readonly request: string;
 }

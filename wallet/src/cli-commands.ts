@@ -72,7 +72,7 @@ export async function certifyCommand(
   const store = await openWalletStore(ctx.walletDir);
   const client = certifierClient(args.certifierUrl, { fetch: ctx.fetch });
   const { nonce, certifier } = await client.requestNonce();
-  const { request, payload } = await createCertificationRequest({
+  const { request, payload, claimsSalt } = await createCertificationRequest({
     key,
     certifier,
     nonce,
@@ -80,7 +80,7 @@ export async function certifyCommand(
     claims,
     now: now(ctx),
   });
-  const { id, status } = await client.submit({ personId: key.did, kind: args.kind, claims, request });
+  const { id, status } = await client.submit({ personId: key.did, kind: args.kind, claims, claimsSalt, request });
   await store.addPending({
     id,
     certifierUrl: args.certifierUrl,
@@ -88,6 +88,7 @@ export async function certifyCommand(
     kind: args.kind,
     personId: key.did,
     claimsHash: payload.claims_hash,
+    claimsSalt,
     requestedAt: now(ctx).toISOString(),
   });
   ctx.out(`submitted to ${certifier}: request ${id} (${status})`);

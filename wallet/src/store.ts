@@ -66,6 +66,7 @@ const PENDING_FIELDS: Readonly<Record<keyof PendingCertification, (value: unknow
   kind: (v) => typeof v === 'string' && RECORD_KIND.test(v),
   personId: isP256DidKeyShape,
   claimsHash: (v) => typeof v === 'string' && DIGEST.test(v),
+  claimsSalt: (v) => typeof v === 'string' && /^[A-Za-z0-9_-]{22,64}$/.test(v),
   requestedAt: isIsoUtc,
 };
 

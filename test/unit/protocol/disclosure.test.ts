@@ -74,9 +74,12 @@ describe('salted disclosures', () => {
 });
 
 describe('claims', () => {
-  it('hashes claims independently of key order', () => {
-    assert.equal(claimsHash({ a: '1', b: '2' }), claimsHash({ b: '2', a: '1' }));
-    assert.notEqual(claimsHash({ a: '1', b: '2' }), claimsHash({ a: '1', b: '3' }));
+  it('hashes claims with a secret salt, independently of key order', () => {
+    const s = salt();
+    assert.equal(claimsHash({ a: '1', b: '2' }, s), claimsHash({ b: '2', a: '1' }, s));
+    assert.notEqual(claimsHash({ a: '1', b: '2' }, s), claimsHash({ a: '1', b: '3' }, s));
+    assert.notEqual(claimsHash({ a: '1' }, s), claimsHash({ a: '1' }, salt()), 'unlinkable without the salt');
+    assert.throws(() => claimsHash({ a: '1' }, 'short'), isInvalid);
   });
 
   it('accepts valid claims and refuses bad names, values, counts and non-NFC text', () => {

@@ -11,11 +11,14 @@ import {
 import {
   createCertificationRequest,
   credentialFromApproval,
+  MAX_REQUEST_LIFETIME_SECONDS,
   normaliseClaims,
   personKeyFromPrivateKey,
   type PendingCertification,
 } from '../../../wallet/src';
 import { CLAIMS, isCode, issueCredential, nonce } from './helpers';
+
+const SALT = 'c2FsdHNhbHRzYWx0c2FsdA';
 
 describe('certification requests', () => {
   const key = personKeyFromPrivateKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
@@ -23,7 +26,7 @@ describe('certification requests', () => {
 
   it('signs { sub, aud, nonce, iat, exp, kind, claims_hash } with the person key', async () => {
     const n = nonce();
-    const { request, payload } = await createCertificationRequest({
+    const { request, payload, claimsSalt } = await createCertificationRequest({
       key,
       certifier: 'CertifierMSP',
       nonce: n,
@@ -39,18 +42,18 @@ describe('certification requests', () => {
       aud: 'CertifierMSP',
       nonce: n,
       iat: now.getTime() / 1000,
-      exp: now.getTime() / 1000 + 300,
+      exp: now.getTime() / 1000 + 7 * 24 * 3600,
       kind: 'identity',
-      claims_hash: claimsHash(CLAIMS),
+      claims_hash: claimsHash(CLAIMS, claimsSalt),
     });
-    assertFresh(parsed.iat, parsed.exp, parsed.iat + 1, 'request');
+    assertFresh(parsed.iat, parsed.exp, parsed.iat + 1, 'request', MAX_REQUEST_LIFETIME_SECONDS);
   });
 
-  it('caps the lifetime at ten minutes and refuses malformed inputs', async () => {
+  it('caps the lifetime at thirty days and refuses malformed inputs', async () => {
     const base = { key, certifier: 'CertifierMSP', nonce: nonce(), kind: 'identity', claims: CLAIMS, now };
-    await createCertificationRequest({ ...base, lifetimeSeconds: 600 });
+    await createCertificationRequest({ ...base, lifetimeSeconds: 30 * 24 * 3600 });
     const bads: Record<string, unknown>[] = [
-      { lifetimeSeconds: 601 },
+      { lifetimeSeconds: 30 * 24 * 3600 + 1 },
       { lifetimeSeconds: 0 },
       { certifier: 'Certifier MSP' },
       { nonce: 'short' },
@@ -80,7 +83,8 @@ describe('credentialFromApproval', () => {
     certifier: 'CertifierMSP',
     kind: 'identity',
     personId: key.did,
-    claimsHash: claimsHash(CLAIMS),
+    claimsHash: claimsHash(CLAIMS, SALT),
+    claimsSalt: SALT,
     requestedAt: '2026-03-01T12:00:00.000Z',
   };
   const approved = (claims: Record<string, string> = CLAIMS, record = {}) => {

@@ -45,11 +45,17 @@ describe('certifierClient', () => {
     assert.equal(request.headers['content-type'], 'application/json');
   });
 
-  it('submits { personId, kind, claims, request } with POST /v1/certifications', async () => {
+  it('submits { personId, kind, claims, claimsSalt, request } with POST /v1/certifications', async () => {
     handler = (_req, _body, res) => {
       sendJson(res, 202, { id: 'req-42', status: 'pending' });
     };
-    const submission = { personId: key.did, kind: 'identity', claims: CLAIMS, request: 'a.b.c' };
+    const submission = {
+      personId: key.did,
+      kind: 'identity',
+      claims: CLAIMS,
+      claimsSalt: 'c2FsdHNhbHRzYWx0c2FsdA',
+      request: 'a.b.c',
+    };
     assert.deepEqual(await certifierClient(`${server.url}/`).submit(submission), { id: 'req-42', status: 'pending' });
     const [request] = server.requests;
     assert.ok(request);

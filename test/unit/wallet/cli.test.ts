@@ -72,7 +72,9 @@ describe('wallet CLI', () => {
     let bankServer: TestServer;
     const bank = bankEncryptionKey();
     let approve = false;
-    let submitted: { personId: string; kind: string; claims: Record<string, string>; request: string } | undefined;
+    let submitted:
+      | { personId: string; kind: string; claims: Record<string, string>; claimsSalt: string; request: string }
+      | undefined;
     let answers: string[] = [];
     const received: Record<string, unknown>[] = [];
 
@@ -179,7 +181,7 @@ describe('wallet CLI', () => {
       );
       assert.equal(payload.aud, 'CertifierMSP');
       assert.equal(payload.kind, 'identity');
-      assert.equal(payload.claims_hash, claimsHash(CLAIMS));
+      assert.equal(payload.claims_hash, claimsHash(CLAIMS, submitted.claimsSalt));
     });
 
     it('collect exits 3 while pending, then stores the credential once approved', async () => {

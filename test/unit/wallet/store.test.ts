@@ -22,7 +22,8 @@ describe('wallet store', () => {
     certifier: 'CertifierMSP',
     kind: 'identity',
     personId: '',
-    claimsHash: claimsHash(CLAIMS),
+    claimsHash: claimsHash(CLAIMS, 'c2FsdHNhbHRzYWx0c2FsdA'),
+    claimsSalt: 'c2FsdHNhbHRzYWx0c2FsdA',
     requestedAt: '2026-03-01T12:00:00.000Z',
   };
 

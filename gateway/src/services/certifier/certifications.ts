@@ -81,6 +81,8 @@ export interface SubmitInput {
   readonly personId: string;
   readonly kind: string;
   readonly claims: unknown;
+  /** The secret salt of the request's claims_hash; never stored on the ledger. */
+  readonly claimsSalt: string;
   readonly request: string;
 }
 
@@ -133,7 +135,7 @@ export class CertificationService {
     if (payload.sub !== input.personId || payload.aud !== this.#options.mspId || payload.kind !== input.kind) {
       throw new KycError('KYC_INVALID_ARGUMENT', `the request must name this person, ${this.#options.mspId} and kind`);
     }
-    if (payload.claims_hash !== claimsHash(claims)) {
+    if (payload.claims_hash !== claimsHash(claims, input.claimsSalt)) {
       throw new KycError('KYC_MISMATCH', 'claims_hash does not match the claims submitted');
     }
     const nowSeconds = Math.floor(this.#now().getTime() / 1000);

@@ -38,6 +38,10 @@ const SubmitBody = Type.Object(
     personId: PersonId,
     kind: Kind,
     claims: Type.Record(Type.String(), Type.String(), { description: 'claim name → value (strings, NFC)' }),
+    claimsSalt: Type.String({
+      pattern: '^[A-Za-z0-9_-]{22,64}$',
+      description: "secret salt of the request's claims_hash",
+    }),
     request: Type.String({ maxLength: 16384, description: 'certification-request JWS signed by the person' }),
   },
   { additionalProperties: false },

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { KycError, parseDisclosure } from '../../../../protocol/src';
 import { CertificationService } from '../../../../gateway/src/services/certifier/certifications';
 import {
+  CLAIMS_SALT,
   certificationRequest,
   isKycError,
   newPerson,
@@ -47,7 +48,10 @@ describe('certifier service: certifications', () => {
   async function submitValid() {
     const { nonce } = service.issueNonce();
     const request = await certificationRequest(person, { aud: 'CertifierMSP', nonce, claims: CLAIMS });
-    return { request, ...service.submit({ personId: person.id, kind: 'identity', claims: CLAIMS, request }) };
+    return {
+      request,
+      ...service.submit({ personId: person.id, kind: 'identity', claims: CLAIMS, claimsSalt: CLAIMS_SALT, request }),
+    };
   }
 
   it('queues a correctly signed request and approves it into a ledger commitment of salted digests', async () => {
@@ -169,18 +173,45 @@ describe('certifier service: certifications', () => {
     ];
     for (const [code, make] of cases) {
       const input = await make();
-      assert.throws(() => service.submit({ kind: 'identity', ...input }), isKycError(code), code);
+      assert.throws(
+        () => service.submit({ kind: 'identity', claimsSalt: CLAIMS_SALT, ...input }),
+        isKycError(code),
+        code,
+      );
     }
     assert.equal(service.list(undefined).length, 0);
+  });
+
+  it('refuses claims whose secret salt does not reproduce the signed claims_hash', async () => {
+    const { nonce } = service.issueNonce();
+    const request = await certificationRequest(person, { aud: 'CertifierMSP', nonce, claims: CLAIMS });
+    assert.throws(
+      () =>
+        service.submit({
+          personId: person.id,
+          kind: 'identity',
+          claims: CLAIMS,
+          claimsSalt: 'b3RoZXItc2FsdC12YWx1ZQ',
+          request,
+        }),
+      isKycError('KYC_MISMATCH'),
+    );
   });
 
   it('accepts each nonce once', async () => {
     const { nonce } = service.issueNonce();
     const request = await certificationRequest(person, { aud: 'CertifierMSP', nonce, claims: CLAIMS });
-    service.submit({ personId: person.id, kind: 'identity', claims: CLAIMS, request });
+    service.submit({ personId: person.id, kind: 'identity', claims: CLAIMS, claimsSalt: CLAIMS_SALT, request });
     const again = await certificationRequest(person, { aud: 'CertifierMSP', nonce, claims: CLAIMS });
     assert.throws(
-      () => service.submit({ personId: person.id, kind: 'identity', claims: CLAIMS, request: again }),
+      () =>
+        service.submit({
+          personId: person.id,
+          kind: 'identity',
+          claims: CLAIMS,
+          claimsSalt: CLAIMS_SALT,
+          request: again,
+        }),
       isKycError('KYC_INVALID_ARGUMENT'),
     );
   });

@@ -1,0 +1,39 @@
+import type { Context } from 'fabric-contract-api';
+import { parseMspListArgument, requireLevel, requirePersonId } from '../common/args';
+import { toJson } from '../common/codec';
+import { txTime } from '../common/tx-time';
+import { listAttestations } from './store';
+import { chooseAttestation } from './verdict';
+
+/**
+ * IsVerified: whether a person holds an attestation that is active, inside its validity window at the
+ * transaction time, from one of `trustedCertifiers`, and of at least `minLevel`. Open to every member of the
+ * channel and to other chaincodes (`invokeChaincode('kyc', ['IsVerified', …], '')`).
+ *
+ * @param minLevelArgument `'1'`, `'2'` or `'3'`.
+ * @param trustedArgument a JSON array of MSP ids, e.g. `'["CertifierMSP"]'`.
+ * @returns `{ personId, verified: true, certifier, kind, level, validUntil, version }` or
+ *   `{ personId, verified: false, reason }` as deterministic JSON.
+ * @throws KycError KYC_INVALID_ARGUMENT.
+ */
+export async function isVerified(
+  ctx: Context,
+  personIdArgument: unknown,
+  minLevelArgument: unknown,
+  trustedArgument: unknown,
+): Promise<string> {
+  const { personId } = requirePersonId(personIdArgument);
+  const minLevel = requireLevel(minLevelArgument, 'minLevel');
+  const trustedCertifiers = new Set(parseMspListArgument(trustedArgument, 'trustedCertifiers'));
+  const now = txTime(ctx);
+  const choice = chooseAttestation(await listAttestations(ctx, personId), {
+    trustedCertifiers,
+    minLevel,
+    nowMillis: now.millis,
+  });
+  if (!choice.verified) {
+    return toJson({ personId, verified: false, reason: choice.reason });
+  }
+  const { certifier, kind, level, validUntil, version } = choice.record;
+  return toJson({ personId, verified: true, certifier, kind, level, validUntil, version });
+}
