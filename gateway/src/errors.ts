@@ -1,6 +1,9 @@
 import { CommitError, GatewayError, StatusCode } from '@hyperledger/fabric-gateway';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { KycError, parseCodedMessage, type ErrorCode } from '../../protocol/src';
+import { EnrollmentError, type EnrollmentErrorCode } from './enrollment';
+import { FabricSetupError } from './fabric';
+import { HsmError, toKycError as hsmToKycError } from './hsm';
 
 /**
  * The one place where foreign errors become KYC errors and KYC errors become HTTP statuses. Fabric hands a
@@ -84,13 +87,32 @@ function fromCommitError(err: CommitError): KycError {
   });
 }
 
+const ENROLLMENT_CODES: Readonly<Record<EnrollmentErrorCode, ErrorCode>> = {
+  ENROLLMENT_INVALID_ARGUMENT: 'KYC_INVALID_ARGUMENT',
+  ENROLLMENT_CONFLICT: 'KYC_CONFLICT',
+  ENROLLMENT_CA_REJECTED: 'KYC_CONFLICT',
+  ENROLLMENT_CA_UNREACHABLE: 'KYC_UNAVAILABLE',
+  ENROLLMENT_KEY_MISMATCH: 'KYC_INTERNAL',
+  ENROLLMENT_STORE_FAILED: 'KYC_INTERNAL',
+};
+
 /**
- * Translates anything thrown while talking to the ledger (or the HSM) into a {@link KycError}.
+ * Translates anything thrown while talking to the ledger, the HSM or the CA into a {@link KycError}.
  * KycErrors pass through unchanged.
  */
 export function toKycError(err: unknown, transactionId?: string): KycError {
   if (err instanceof KycError) {
     return err;
+  }
+  if (err instanceof HsmError) {
+    return hsmToKycError(err);
+  }
+  if (err instanceof EnrollmentError) {
+    return new KycError(ENROLLMENT_CODES[err.code], err.message, { cause: err });
+  }
+  if (err instanceof FabricSetupError) {
+    const code = err.code === 'FABRIC_NOT_READY' ? 'KYC_UNAVAILABLE' : 'KYC_INTERNAL';
+    return new KycError(code, 'the ledger connection is not ready or misconfigured', { cause: err });
   }
   if (err instanceof CommitError) {
     return fromCommitError(err);

@@ -97,18 +97,27 @@ export interface Usage {
 }
 
 export interface KycLedger {
-  certify(personId: string, requestJws: string, commitment: Commitment): Promise<AttestationRecord>;
-  renew(personId: string, kind: string, requestJws: string, commitment: Commitment): Promise<AttestationRecord>;
-  revoke(personId: string, kind: string, reason: string): Promise<AttestationRecord>;
-  getAttestation(personId: string, certifier: string, kind: string): Promise<AttestationRecord>;
-  getAttestations(personId: string): Promise<readonly AttestationRecord[]>;
-  getHistory(personId: string, certifier: string, kind: string): Promise<readonly HistoryEntry[]>;
-  isVerified(personId: string, minLevel: number, trustedCertifiers: readonly string[]): Promise<VerifiedStatus>;
+  readonly certify: (personId: string, requestJws: string, commitment: Commitment) => Promise<AttestationRecord>;
+  readonly renew: (
+    personId: string,
+    kind: string,
+    requestJws: string,
+    commitment: Commitment,
+  ) => Promise<AttestationRecord>;
+  readonly revoke: (personId: string, kind: string, reason: string) => Promise<AttestationRecord>;
+  readonly getAttestation: (personId: string, certifier: string, kind: string) => Promise<AttestationRecord>;
+  readonly getAttestations: (personId: string) => Promise<readonly AttestationRecord[]>;
+  readonly getHistory: (personId: string, certifier: string, kind: string) => Promise<readonly HistoryEntry[]>;
+  readonly isVerified: (
+    personId: string,
+    minLevel: number,
+    trustedCertifiers: readonly string[],
+  ) => Promise<VerifiedStatus>;
   /** Endorsed by the caller's own organisation only, so the transient disclosures stay inside it. */
-  verifyPresentation(registrationId: string, presentation: PresentationInput): Promise<VerificationResult>;
-  eraseReceipts(personId: string): Promise<{ readonly personId: string; readonly erased: number }>;
-  getReceipts(personId: string): Promise<readonly Receipt[]>;
-  getUsage(from: string, to: string): Promise<Usage>;
+  readonly verifyPresentation: (registrationId: string, presentation: PresentationInput) => Promise<VerificationResult>;
+  readonly eraseReceipts: (personId: string) => Promise<{ readonly personId: string; readonly erased: number }>;
+  readonly getReceipts: (personId: string) => Promise<readonly Receipt[]>;
+  readonly getUsage: (from: string, to: string) => Promise<Usage>;
 }
 
 export interface KycLedgerOptions {

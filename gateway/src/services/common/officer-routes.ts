@@ -2,12 +2,18 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { authenticate, type TokenDirectory } from '../../http/auth';
 import { errorBodySchema } from '../../http/app';
+import type { HsmIdentity } from '../../fabric';
 import type { Officer } from './officers';
+
+/** An officer with the Fabric identity the HSM holds the key of. */
+export interface EnrolledOfficer extends Officer {
+  readonly identity: HsmIdentity;
+}
 
 /** Enrolls officers (register with fabric-ca, key generated in the HSM) and lists them: admin only. */
 export interface OfficerEnrollment {
-  enroll(name: string): Promise<{ officer: Officer; token: string }>;
-  list(): readonly Officer[];
+  enroll(name: string): Promise<{ officer: EnrolledOfficer; token: string }>;
+  list(): readonly EnrolledOfficer[];
 }
 
 const OfficerBody = Type.Object(
@@ -15,7 +21,7 @@ const OfficerBody = Type.Object(
   { additionalProperties: false },
 );
 
-function view(officer: Officer): Record<string, string> {
+function view(officer: EnrolledOfficer): Record<string, string> {
   return { name: officer.name, mspId: officer.identity.mspId, ski: officer.identity.ski, createdAt: officer.createdAt };
 }
 

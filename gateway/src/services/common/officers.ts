@@ -6,21 +6,14 @@ import { JsonState } from './json-state';
 
 /**
  * The people who act for an organisation through its service (certification officers, bank staff). Each
- * officer is a Fabric identity whose key lives in the organisation's HSM token, so every ledger transaction
- * they cause is signed by them; they authenticate to the service with a bearer token stored only as a digest.
+ * officer is a Fabric identity whose key lives in the organisation's HSM token (kept by the enrollment
+ * identity store), so every ledger transaction they cause is signed by them. Here: only their bearer
+ * tokens, stored as digests.
  */
 
-/** A Fabric identity whose private key is in the HSM: the certificate and the key's SKI, never the key. */
-export interface HsmIdentity {
-  readonly mspId: string;
-  readonly certificatePem: string;
-  /** Hex SKI (CKA_ID of the key in the token). */
-  readonly ski: string;
-}
-
 export interface Officer {
+  /** The officer's name, which is also their fabric-ca enrollment id. */
   readonly name: string;
-  readonly identity: HsmIdentity;
   readonly tokenDigest: string;
   readonly createdAt: string;
 }
@@ -66,12 +59,12 @@ export class OfficerStore implements TokenDirectory {
   }
 
   /** Records an enrolled officer and returns their new bearer token (shown once). */
-  add(name: string, identity: HsmIdentity, now: Date): { officer: Officer; token: string } {
+  add(name: string, now: Date): { officer: Officer; token: string } {
     if (this.has(name)) {
       throw new KycError('KYC_CONFLICT', `officer '${name}' exists`);
     }
     const token = newToken();
-    const officer: Officer = { name, identity, tokenDigest: tokenDigest(token), createdAt: now.toISOString() };
+    const officer: Officer = { name, tokenDigest: tokenDigest(token), createdAt: now.toISOString() };
     this.#state.update((doc) => {
       doc.officers[name] = officer;
     });

@@ -1,0 +1,57 @@
+import { bankConfig } from '../../config';
+import { toKycError } from '../../errors';
+import { decryptPresentation, renderQrCode, signRegistration } from '../../jose';
+import type { KycLedger } from '../../ledger/kyc-ledger';
+import { officerEnrollment } from '../common/officer-enrollment';
+import { runMain, serve } from '../common/serve';
+import { loadOrCreateEncryptionKey } from './encryption-key';
+import { RegistrationService } from './registrations';
+import { bankRoutes } from './routes';
+
+/** The bank service process: `node dist/gateway/src/services/bank/main.js` (see docs/services.md). */
+runMain(async () => {
+  const config = bankConfig();
+  await serve({
+    name: 'bank',
+    title: 'KYC bank service',
+    description:
+      'Banks and other services: officers open registrations shown as signed QR codes; wallets post encrypted presentations; the ledger confirms them once.',
+    config,
+    routes: async ({ runtime, officers, metrics }) => {
+      const key = await loadOrCreateEncryptionKey(runtime.token, config.dataDir);
+      const ledgerFor = (officer: string): KycLedger => runtime.ledgerFor(officer);
+      const registrations = new RegistrationService({
+        mspId: config.mspId,
+        dataDir: config.dataDir,
+        publicUrl: config.publicUrl,
+        trustedCertifiers: config.trustedCertifiers,
+        minLevel: config.minLevel,
+        ttlSeconds: config.registrationTtlSeconds,
+        ledgerFor,
+        crypto: {
+          signerFor: (officer) => runtime.signerFor(officer),
+          encryptionJwk: key.jwk,
+          signRegistration: (payload, signer) => signRegistration(payload, signer),
+          decryptPresentation: (jwe, kid) =>
+            decryptPresentation(jwe, {
+              expectedKid: kid,
+              // ECDH inside the HSM; HSM trouble becomes KYC_UNAVAILABLE, which decryption passes on.
+              deriveSharedSecret: (epk) =>
+                runtime.token.deriveSharedSecret(key.ski, epk).catch((err: unknown) => {
+                  throw toKycError(err);
+                }),
+            }),
+        },
+      });
+      return bankRoutes({
+        registrations,
+        directory: officers,
+        officers: officerEnrollment(officers, runtime, 'bank-verifier'),
+        ledgerFor,
+        renderQrCode,
+        metrics,
+        rateLimitPerMinute: config.rateLimitPerMinute,
+      });
+    },
+  });
+});

@@ -1,0 +1,39 @@
+import { certifierConfig } from '../../config';
+import type { KycLedger } from '../../ledger/kyc-ledger';
+import { officerEnrollment } from '../common/officer-enrollment';
+import { runMain, serve } from '../common/serve';
+import { CertificationService } from './certifications';
+import { certifierRoutes } from './routes';
+
+/** The certifier service process: `node dist/gateway/src/services/certifier/main.js` (see docs/services.md). */
+runMain(async () => {
+  const config = certifierConfig();
+  await serve({
+    name: 'certifier',
+    title: 'KYC certifier service',
+    description:
+      'Certification bodies: people submit claims with a request signed by their key; officers approve; salted digests go to the ledger, disclosures go back to the person.',
+    config,
+    routes: ({ runtime, officers, metrics }) => {
+      const ledgerFor = (officer: string): KycLedger => runtime.ledgerFor(officer);
+      const certifications = new CertificationService({
+        mspId: config.mspId,
+        dataDir: config.dataDir,
+        validityDays: config.validityDays,
+        decoyDigests: config.decoyDigests,
+        nonceTtlSeconds: config.nonceTtlSeconds,
+        ledgerFor,
+      });
+      return Promise.resolve(
+        certifierRoutes({
+          certifications,
+          directory: officers,
+          officers: officerEnrollment(officers, runtime, 'certifier'),
+          ledgerFor,
+          metrics,
+          rateLimitPerMinute: config.rateLimitPerMinute,
+        }),
+      );
+    },
+  });
+});

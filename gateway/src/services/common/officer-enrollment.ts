@@ -1,0 +1,39 @@
+import { KycError } from '../../../../protocol/src';
+import type { EnrolledOfficer, OfficerEnrollment } from './officer-routes';
+import { OFFICER_NAME, type OfficerStore } from './officers';
+import type { OrgRuntime } from './org-runtime';
+
+/**
+ * Enrolls officers for real: fabric-ca registration with the role attribute, key generated in the org's HSM
+ * token, then a bearer token for the service. The CA registration happens first, so a failure there leaves
+ * no officer behind.
+ */
+export function officerEnrollment(
+  store: OfficerStore,
+  runtime: OrgRuntime,
+  role: 'certifier' | 'bank-verifier',
+): OfficerEnrollment {
+  const withIdentity = (name: string): EnrolledOfficer | undefined => {
+    const identity = runtime.identities.get(runtime.org.mspId, name);
+    return identity === undefined ? undefined : { ...store.get(name), identity };
+  };
+  return {
+    async enroll(name) {
+      if (!OFFICER_NAME.test(name)) {
+        throw new KycError('KYC_INVALID_ARGUMENT', `officer names must match ${OFFICER_NAME.source}`);
+      }
+      if (store.has(name)) {
+        throw new KycError('KYC_CONFLICT', `officer '${name}' exists`);
+      }
+      const identity = await runtime.enroll(name, role);
+      const { officer, token } = store.add(name, new Date());
+      return { officer: { ...officer, identity }, token };
+    },
+    list() {
+      return store
+        .list()
+        .map((o) => withIdentity(o.name))
+        .filter((o): o is EnrolledOfficer => o !== undefined);
+    },
+  };
+}

@@ -1,0 +1,241 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connectivityState, type Client } from '@grpc/grpc-js';
+import { connect, type Gateway } from '@hyperledger/fabric-gateway';
+import { KycError, type Es256Signer } from '../../../../protocol/src';
+import { registerAndEnroll, openIdentityStore, type IdentityStore, type StoredIdentity } from '../../enrollment';
+import {
+  DEFAULT_DEADLINES,
+  gatewayIdentity,
+  loadNetworkConfig,
+  newGrpcClient,
+  openNetworkHsm,
+  orgOf,
+  readPinFile,
+  userIdentity,
+  type NetworkConfig,
+  type OrgConfig,
+} from '../../fabric';
+import type { Hsm, HsmToken } from '../../hsm';
+import { toKycError } from '../../errors';
+import { newKycLedger, type KycLedger } from '../../ledger/kyc-ledger';
+
+/**
+ * Everything a service needs to act for its organisation: network.json, the org's HSM client token, gRPC
+ * channels to the org's peers, a ledger client per officer (each signing with the officer's own HSM key),
+ * and enrollment of new officers through the org's registrar, whose key is in the same token.
+ */
+
+export interface OrgRuntimeOptions {
+  readonly networkConfigPath: string;
+  readonly mspId: string;
+  /** Where the enrollment identity store lives (certificates and SKIs, never keys). */
+  readonly dataDir: string;
+  /** Observes ledger call durations (metrics). */
+  readonly observe?: (operation: string, seconds: number) => void;
+}
+
+export interface OrgRuntime {
+  readonly network: NetworkConfig;
+  readonly org: OrgConfig;
+  readonly token: HsmToken;
+  readonly identities: IdentityStore;
+  /** The ledger as this officer (cached). @throws KycError KYC_NOT_FOUND for an unknown officer. */
+  ledgerFor(enrollmentId: string): KycLedger;
+  /** The officer's ES256 signer (HSM) and certificate, for signed objects such as registration QR codes. */
+  signerFor(enrollmentId: string): { readonly sign: Es256Signer; readonly certificateChainPem: readonly string[] };
+  /** Registers and enrolls a client identity with `kyc.role=<role>`, its key generated in the org's token. */
+  enroll(enrollmentId: string, role: 'certifier' | 'bank-verifier'): Promise<StoredIdentity>;
+  /** Whether a peer channel is usable and the token answers. */
+  health(): Promise<{ ledger: boolean; hsm: boolean }>;
+  close(): Promise<void>;
+}
+
+const deadline = (ms: number) => (): { deadline: number } => ({ deadline: Date.now() + ms });
+
+/**
+ * Opens the runtime: loads network.json, opens the HSM and the org's client token, and one gRPC channel per
+ * org peer. Ledger calls go to the first peer and fail over to the next when a peer is unreachable.
+ *
+ * @throws KycError (KYC_INTERNAL / KYC_UNAVAILABLE) when the configuration, HSM or token cannot be opened.
+ */
+export async function openOrgRuntime(options: OrgRuntimeOptions): Promise<OrgRuntime> {
+  let hsm: Hsm | undefined;
+  try {
+    const network = loadNetworkConfig(options.networkConfigPath);
+    const org = orgOf(network, options.mspId);
+    hsm = await openNetworkHsm(network);
+    const token = await hsm.openToken({ label: org.hsm.tokenLabel, pin: readPinFile(org.hsm.pinFile), poolSize: 8 });
+    return new Runtime(network, org, hsm, token, options);
+  } catch (err) {
+    await hsm?.close();
+    throw toKycError(err);
+  }
+}
+
+class Runtime implements OrgRuntime {
+  readonly identities: IdentityStore;
+  readonly #hsm: Hsm;
+  readonly #clients: Client[];
+  readonly #gateways = new Map<string, Gateway>();
+  readonly #ledgers = new Map<string, KycLedger>();
+  readonly #options: OrgRuntimeOptions;
+  #current = 0;
+
+  constructor(
+    readonly network: NetworkConfig,
+    readonly org: OrgConfig,
+    hsm: Hsm,
+    readonly token: HsmToken,
+    options: OrgRuntimeOptions,
+  ) {
+    this.#hsm = hsm;
+    this.#options = options;
+    this.identities = openIdentityStore(join(options.dataDir, 'identities'));
+    this.#clients = org.peers.map((peer) => newGrpcClient(peer.endpoint, readFileSync(peer.tlsRootCertPath)));
+  }
+
+  #identity(enrollmentId: string): StoredIdentity {
+    const identity = this.identities.get(this.org.mspId, enrollmentId);
+    if (identity === undefined) {
+      throw new KycError('KYC_NOT_FOUND', `no enrolled identity '${enrollmentId}' in ${this.org.mspId}`);
+    }
+    return identity;
+  }
+
+  #gateway(enrollmentId: string, peerIndex: number): Gateway {
+    const key = `${peerIndex}/${enrollmentId}`;
+    let gateway = this.#gateways.get(key);
+    if (gateway === undefined) {
+      const identity = this.#identity(enrollmentId);
+      const client = this.#clients[peerIndex];
+      if (client === undefined) throw new KycError('KYC_INTERNAL', `${this.org.mspId} has no peer ${peerIndex}`);
+      gateway = connect({
+        client,
+        identity: gatewayIdentity(identity),
+        signer: this.token.fabricSigner(identity.ski),
+        evaluateOptions: deadline(DEFAULT_DEADLINES.evaluateMs),
+        endorseOptions: deadline(DEFAULT_DEADLINES.endorseMs),
+        submitOptions: deadline(DEFAULT_DEADLINES.submitMs),
+        commitStatusOptions: deadline(DEFAULT_DEADLINES.commitStatusMs),
+      });
+      this.#gateways.set(key, gateway);
+    }
+    return gateway;
+  }
+
+  ledgerFor(enrollmentId: string): KycLedger {
+    let ledger = this.#ledgers.get(enrollmentId);
+    if (ledger === undefined) {
+      this.#identity(enrollmentId);
+      ledger = failover(
+        this.#clients.length,
+        (peerIndex) => this.#ledgerAt(enrollmentId, peerIndex),
+        () => this.#current,
+        (next) => {
+          this.#current = next;
+        },
+      );
+      this.#ledgers.set(enrollmentId, ledger);
+    }
+    return ledger;
+  }
+
+  #ledgerAt(enrollmentId: string, peerIndex: number): KycLedger {
+    const contract = this.#gateway(enrollmentId, peerIndex)
+      .getNetwork(this.network.channel)
+      .getContract(this.network.chaincodes.kyc ?? 'kyc');
+    return newKycLedger({
+      contract,
+      mspId: this.org.mspId,
+      ...(this.#options.observe ? { observe: this.#options.observe } : {}),
+    });
+  }
+
+  signerFor(enrollmentId: string): { readonly sign: Es256Signer; readonly certificateChainPem: readonly string[] } {
+    const identity = this.#identity(enrollmentId);
+    return { sign: this.token.es256(identity.ski), certificateChainPem: [identity.certificatePem] };
+  }
+
+  async enroll(enrollmentId: string, role: 'certifier' | 'bank-verifier'): Promise<StoredIdentity> {
+    try {
+      const registrar = { identity: userIdentity(this.network, this.org.mspId, 'registrar'), token: this.token };
+      return await registerAndEnroll({
+        caUrl: this.org.ca.url,
+        caName: this.org.ca.caName,
+        tlsCertPem: readFileSync(this.org.ca.tlsCertPath, 'utf8'),
+        registrar,
+        enrollmentId,
+        type: 'client',
+        attrs: [{ name: 'kyc.role', value: role, ecert: true }],
+        token: this.token,
+        store: this.identities,
+      });
+    } catch (err) {
+      throw toKycError(err);
+    }
+  }
+
+  async health(): Promise<{ ledger: boolean; hsm: boolean }> {
+    const usable = this.#clients.some((client) => {
+      const state = client.getChannel().getConnectivityState(true);
+      return state !== connectivityState.TRANSIENT_FAILURE && state !== connectivityState.SHUTDOWN;
+    });
+    const hsm = await this.token.listKeys().then(
+      () => true,
+      () => false,
+    );
+    return { ledger: usable, hsm };
+  }
+
+  async close(): Promise<void> {
+    for (const gateway of this.#gateways.values()) gateway.close();
+    for (const client of this.#clients) client.close();
+    await this.token.close();
+    await this.#hsm.close();
+  }
+}
+
+/**
+ * Wraps per-peer ledger clients: a call that finds its peer unreachable (KYC_UNAVAILABLE before anything
+ * was submitted for ordering) is retried once on the next peer, which then becomes the current one.
+ */
+function failover(
+  peers: number,
+  at: (peerIndex: number) => KycLedger,
+  current: () => number,
+  setCurrent: (peerIndex: number) => void,
+): KycLedger {
+  const call =
+    <A extends unknown[], R>(pick: (ledger: KycLedger) => (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const first = current();
+      try {
+        return await pick(at(first))(...args);
+      } catch (err) {
+        if (peers < 2 || !(err instanceof KycError) || err.code !== 'KYC_UNAVAILABLE' || !unreachable(err)) throw err;
+        const next = (first + 1) % peers;
+        setCurrent(next);
+        return pick(at(next))(...args);
+      }
+    };
+  return {
+    certify: call((l) => l.certify),
+    renew: call((l) => l.renew),
+    revoke: call((l) => l.revoke),
+    getAttestation: call((l) => l.getAttestation),
+    getAttestations: call((l) => l.getAttestations),
+    getHistory: call((l) => l.getHistory),
+    isVerified: call((l) => l.isVerified),
+    verifyPresentation: call((l) => l.verifyPresentation),
+    eraseReceipts: call((l) => l.eraseReceipts),
+    getReceipts: call((l) => l.getReceipts),
+    getUsage: call((l) => l.getUsage),
+  };
+}
+
+/** True when the failure happened while reaching the peer (endorsement or evaluation), not after submitting. */
+function unreachable(err: KycError): boolean {
+  const cause = err.cause as { name?: unknown } | undefined;
+  return cause?.name === 'EndorseError' || cause?.name === 'GatewayError';
+}
