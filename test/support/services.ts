@@ -1,0 +1,47 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, suiteInstance } from './network';
+
+/**
+ * The certifier and bank service processes for end-to-end tests, started the way `./kyc start` starts them
+ * (gateway/services.sh, the built `main.js`), or reused when already healthy. Stopped again only if started
+ * here.
+ */
+export interface RunningServices {
+  readonly certifierUrl: string;
+  readonly bankUrl: string;
+  readonly certifierAdminToken: string;
+  readonly bankAdminToken: string;
+  /** Stops the services if this process started them. */
+  release(): void;
+}
+
+function servicesScript(command: string): { code: number | null; output: string } {
+  const result = spawnSync('bash', [join(repoRoot(), 'gateway', 'services.sh'), command], {
+    cwd: repoRoot(),
+    env: { ...process.env, KYC_INSTANCE: suiteInstance() },
+    encoding: 'utf8',
+  });
+  return { code: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+export function ensureServices(): RunningServices {
+  const offset = Number(process.env.KYC_PORT_OFFSET ?? '0');
+  const started = servicesScript('status').code !== 0;
+  if (started) {
+    const start = servicesScript('start');
+    if (start.code !== 0) throw new Error(`gateway/services.sh start failed:\n${start.output}`);
+  }
+  const dataDir = join(repoRoot(), 'gateway', 'data', suiteInstance());
+  const token = (service: string): string => readFileSync(join(dataDir, service, 'admin-token'), 'utf8').trim();
+  return {
+    certifierUrl: `http://127.0.0.1:${8080 + offset}`,
+    bankUrl: `http://127.0.0.1:${8081 + offset}`,
+    certifierAdminToken: token('certifier'),
+    bankAdminToken: token('bank'),
+    release: () => {
+      if (started) servicesScript('stop');
+    },
+  };
+}
