@@ -98,9 +98,10 @@ export class KycContract extends CodedContract {
 
   @Transaction()
   @Param('personId', 'string', "the person's did:key")
+  @Param('registrationIds', 'string', 'JSON array of the registration ids whose receipts to purge (from GetReceipts)')
   @Returns('string')
-  async EraseReceipts(ctx: Context, personId: string): Promise<string> {
-    return eraseReceipts(ctx, this.#policy, personId);
+  async EraseReceipts(ctx: Context, personId: string, registrationIds: string): Promise<string> {
+    return eraseReceipts(ctx, this.#policy, personId, registrationIds);
   }
 
   @Transaction(false)

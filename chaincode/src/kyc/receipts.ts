@@ -1,11 +1,11 @@
 import type { Context } from 'fabric-contract-api';
-import { KycError } from '../../../protocol/src';
-import { requirePersonId } from '../common/args';
+import { KycError, NONCE } from '../../../protocol/src';
+import { parseJsonArgument, requireDistinctStrings, requirePersonId } from '../common/args';
 import { toJson, unmarshal } from '../common/codec';
 import { parseInstant } from '../common/iso-time';
 import { requireBankOnOwnPeer } from './access';
 import type { AccessPolicy } from './access';
-import { OBJECT_TYPE, implicitCollection } from './keys';
+import { OBJECT_TYPE, implicitCollection, receiptKey } from './keys';
 
 /** A bank's own verification receipts and usage, read from and erased in its implicit collection. */
 
@@ -41,23 +41,47 @@ export async function getReceipts(ctx: Context, policy: AccessPolicy, personIdAr
   return toJson(entries.map((entry) => entry.value));
 }
 
+/** Receipts one EraseReceipts transaction may purge. */
+export const MAX_ERASED_RECEIPTS = 100;
+
 /**
- * EraseReceipts: purges every receipt of one person from the calling bank's implicit collection
+ * EraseReceipts: purges the named receipts of one person from the calling bank's implicit collection
  * (`purgePrivateData`: the values and their history leave the bank's peers; the hashes stay in the blocks).
  * The registration markers stay: they carry no person id and back GetUsage.
  *
+ * The receipts are named (from GetReceipts) rather than found here, because Fabric refuses private-data
+ * writes, purges included, in a transaction that ran a range query over private data. Each one is read by
+ * key first; names without a receipt are skipped, so a retried erasure is harmless.
+ *
+ * @param registrationIdsArgument JSON array of the registration ids of the receipts to purge.
  * @returns `{ personId, erased }` as deterministic JSON.
  * @throws KycError KYC_FORBIDDEN, KYC_INVALID_ARGUMENT.
  */
-export async function eraseReceipts(ctx: Context, policy: AccessPolicy, personIdArgument: unknown): Promise<string> {
+export async function eraseReceipts(
+  ctx: Context,
+  policy: AccessPolicy,
+  personIdArgument: unknown,
+  registrationIdsArgument: unknown,
+): Promise<string> {
   const bank = requireBankOnOwnPeer(ctx, policy);
   const { personId } = requirePersonId(personIdArgument);
+  const registrationIds = requireDistinctStrings(
+    parseJsonArgument(registrationIdsArgument, 'registrationIds', 8192),
+    'registrationIds',
+    NONCE,
+    MAX_ERASED_RECEIPTS,
+    64,
+  );
   const collection = implicitCollection(bank);
-  const entries = await listPrivate(ctx, collection, OBJECT_TYPE.receipt, [personId], 'receipt');
-  for (const entry of entries) {
-    await ctx.stub.purgePrivateData(collection, entry.key);
+  let erased = 0;
+  for (const registrationId of registrationIds) {
+    const key = receiptKey(ctx, personId, registrationId);
+    if ((await ctx.stub.getPrivateData(collection, key)).length > 0) {
+      await ctx.stub.purgePrivateData(collection, key);
+      erased++;
+    }
   }
-  return toJson({ personId, erased: entries.length });
+  return toJson({ personId, erased });
 }
 
 function optionalInstant(value: unknown, name: string): number | undefined {

@@ -129,6 +129,8 @@ export interface KycLedgerOptions {
 }
 
 const decoder = new TextDecoder();
+/** The chaincode's limit of receipts per EraseReceipts transaction. */
+const MAX_ERASED_PER_TRANSACTION = 100;
 
 /** Creates the ledger client for one identity's contract. */
 export function newKycLedger(options: Readonly<KycLedgerOptions>): KycLedger {
@@ -175,7 +177,16 @@ export function newKycLedger(options: Readonly<KycLedgerOptions>): KycLedger {
       ownOrg('VerifyPresentation', [registrationId], {
         presentation: new TextEncoder().encode(JSON.stringify(presentation)),
       }),
-    eraseReceipts: (personId) => ownOrg('EraseReceipts', [personId]),
+    // Fabric refuses private writes after a private range query in one transaction: list, then purge by name.
+    eraseReceipts: async (personId) => {
+      const receipts = await ownOrgRead<readonly Receipt[]>('GetReceipts', [personId]);
+      let erased = 0;
+      for (let i = 0; i < receipts.length; i += MAX_ERASED_PER_TRANSACTION) {
+        const ids = receipts.slice(i, i + MAX_ERASED_PER_TRANSACTION).map((r) => r.registrationId);
+        erased += (await ownOrg<{ erased: number }>('EraseReceipts', [personId, JSON.stringify(ids)])).erased;
+      }
+      return { personId, erased };
+    },
     getReceipts: (personId) => ownOrgRead('GetReceipts', [personId]),
     getUsage: (from, to) => ownOrgRead('GetUsage', [from, to]),
   };

@@ -264,13 +264,25 @@ export class FakeStub {
   }
 
   putPrivateData(collection: string, key: string, value: Uint8Array): Promise<void> {
+    this.assertMayWritePrivate();
     this.writes.push({ type: 'putPrivateData', collection, key, value: Buffer.from(value) });
     return Promise.resolve();
   }
 
   purgePrivateData(collection: string, key: string): Promise<void> {
+    this.assertMayWritePrivate();
     this.writes.push({ type: 'purgePrivateData', collection, key });
     return Promise.resolve();
+  }
+
+  /** Whether this transaction ran a range query over private data (after which Fabric refuses private writes). */
+  private queriedPrivateRange = false;
+
+  /** The peer's rule: "Transaction has already performed queries on pvt data. Writes are not allowed". */
+  private assertMayWritePrivate(): void {
+    if (this.queriedPrivateRange) {
+      throw new Error('Transaction has already performed queries on pvt data. Writes are not allowed');
+    }
   }
 
   getPrivateDataByPartialCompositeKey(
@@ -279,6 +291,7 @@ export class FakeStub {
     attributes: string[],
   ): QueryResult<Iterators.KV> {
     this.assertCanRead(collection);
+    this.queriedPrivateRange = true;
     const partial = this.createCompositeKey(objectType, attributes);
     return queryResult(this.ledger.range(this.ledger.collection(collection), partial));
   }

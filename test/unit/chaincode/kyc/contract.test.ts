@@ -95,7 +95,7 @@ describe('kyc contract as fabric-shim runs it', () => {
       GetHistory: { evaluate: true, params: ['personId', 'certifier', 'kind'] },
       IsVerified: { evaluate: true, params: ['personId', 'minLevel', 'trustedCertifiers'] },
       VerifyPresentation: { evaluate: false, params: ['registrationId'] },
-      EraseReceipts: { evaluate: false, params: ['personId'] },
+      EraseReceipts: { evaluate: false, params: ['personId', 'registrationIds'] },
       GetReceipts: { evaluate: true, params: ['personId'] },
       GetUsage: { evaluate: true, params: ['from', 'to'] },
     });

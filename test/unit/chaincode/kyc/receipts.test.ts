@@ -71,7 +71,12 @@ describe('kyc receipts: GetReceipts, EraseReceipts, GetUsage', () => {
       await world.verify(alice);
       await world.verify(bob);
       const tx = world.bankTx();
-      const result = await world.ledger.submit(tx, (ctx) => world.contract.EraseReceipts(ctx, alice.person.did));
+      const ids = (await receipts(alice.person.did)).map((r) => r.registrationId);
+      const bobs = (await receipts(bob.person.did)).map((r) => r.registrationId);
+      // Bob's registration id under Alice's name names no receipt: skipped, Bob's receipt stays.
+      const result = await world.ledger.submit(tx, (ctx) =>
+        world.contract.EraseReceipts(ctx, alice.person.did, JSON.stringify([...ids, ...bobs])),
+      );
       assert.deepEqual(JSON.parse(result), { personId: alice.person.did, erased: 2 });
       assert.ok(tx.stub.writes.every((write) => write.type === 'purgePrivateData'));
       assert.ok(
@@ -90,7 +95,9 @@ describe('kyc receipts: GetReceipts, EraseReceipts, GetUsage', () => {
 
     it('erases nothing for a person without receipts', async () => {
       const tx = world.bankTx();
-      const result = await world.ledger.submit(tx, (ctx) => world.contract.EraseReceipts(ctx, newPerson().did));
+      const result = await world.ledger.submit(tx, (ctx) =>
+        world.contract.EraseReceipts(ctx, newPerson().did, JSON.stringify([nonce()])),
+      );
       assert.equal(JSON.parse(result).erased, 0);
       assert.deepEqual(tx.stub.writes, []);
     });
@@ -103,8 +110,17 @@ describe('kyc receipts: GetReceipts, EraseReceipts, GetUsage', () => {
         [world.bankTx(CALLERS.certifierOfficer, CERTIFIER_MSP), alice.person.did, 'KYC_FORBIDDEN'],
         [world.bankTx(), 'not-a-did', 'KYC_INVALID_ARGUMENT'],
       ] as const;
+      const ids = JSON.stringify((await receipts(alice.person.did)).map((r) => r.registrationId));
       for (const [tx, personId, code] of cases) {
-        await assertRefused(world.ledger, tx, (ctx) => world.contract.EraseReceipts(ctx, personId), code);
+        await assertRefused(world.ledger, tx, (ctx) => world.contract.EraseReceipts(ctx, personId, ids), code);
+      }
+      for (const badIds of ['', '[]', '["short"]', 'not json', `["${nonce()}","${nonce()}"`, '[1]']) {
+        await assertRefused(
+          world.ledger,
+          world.bankTx(),
+          (ctx) => world.contract.EraseReceipts(ctx, alice.person.did, badIds),
+          'KYC_INVALID_ARGUMENT',
+        );
       }
       assert.equal((await receipts(alice.person.did)).length, 1);
     });
