@@ -74,8 +74,26 @@ stop_one() {
   rm -f "$pid_dir/$name.pid"
 }
 
+# The services' state (enrolled officers, the encryption key's SKI) belongs to one incarnation of the network:
+# when its CAs were re-created (network.sh clean + up), that state is stale and is discarded.
+check_network_generation() {
+  local certs=("$root/crypto-config/generated/$instance"/*/ca/ca-cert.pem) fingerprint stamp="$data_dir/network-fingerprint"
+  if [ ! -f "${certs[0]}" ]; then
+    echo "services.sh: instance $instance has no network (run network/network.sh up first)" >&2
+    exit 1
+  fi
+  fingerprint=$(cat "${certs[@]}" | sha256sum | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" != "$fingerprint" ]; then
+    echo "==> the network was re-created since the services last ran: discarding gateway/data/$instance"
+    rm -rf "$data_dir"
+  fi
+  mkdir -p "$data_dir"
+  printf '%s\n' "$fingerprint" >"$stamp"
+}
+
 cmd_start() {
   local name
+  check_network_generation
   for name in "${services[@]}"; do
     if ! start_one "$name"; then
       for name in "${services[@]}"; do stop_one "$name"; done

@@ -1,0 +1,163 @@
+# shellcheck shell=bash
+# Crypto material, all from the orgs' fabric-ca servers (no cryptogen):
+#   - every signing key (nodes, registrar, Admin, users) is generated inside SoftHSM2 by fabric-ca-client's
+#     PKCS#11 BCCSP: node keys in the node's own token, the others in the org's `<org>-clients` token, so the
+#     MSP keystores stay empty;
+#   - TLS keys are files (Fabric loads TLS keys only from files), enrolled with the `tls` profile from a
+#     separate client home that uses the software BCCSP.
+# Layout under crypto-config/generated/<instance>/<org>/: ca/ca-cert.pem, msp/ (the org's channel MSP),
+# nodes/<node>/{msp,tls}, users/<user>/msp (+ users/Admin/tls).
+
+org_dir() { printf '%s/%s\n' "$CRYPTO_DIR" "$1"; }
+node_msp() { printf '%s/%s/nodes/%s/msp\n' "$CRYPTO_DIR" "${NODE_ORG[$1]}" "$1"; }
+node_tls() { printf '%s/%s/nodes/%s/tls\n' "$CRYPTO_DIR" "${NODE_ORG[$1]}" "$1"; }
+user_msp() { printf '%s/%s/users/%s/msp\n' "$CRYPTO_DIR" "$1" "$2"; } # <org> <user>
+user_tls() { printf '%s/%s/users/%s/tls\n' "$CRYPTO_DIR" "$1" "$2"; }
+clients_token() { printf '%s-clients\n' "$1"; } # <org>
+
+crypto_complete() { [ -f "$CRYPTO_DIR/.complete" ]; }
+
+# Generates everything the instance needs, org by org in parallel. Idempotence is all-or-nothing: an
+# instance whose crypto did not finish is wiped and created again by `up` (reset_incomplete_instance).
+generate_crypto() {
+  local org node pids=() failed=()
+  hsm_init_config
+  mkdir -p "$DATA_DIR/enroll"
+  chmod 700 "$DATA_DIR/enroll"
+  for org in "${ORGS[@]}"; do
+    hsm_init_token "$(clients_token "$org")"
+  done
+  for node in "${ORDERERS[@]}" "${PEERS[@]}"; do
+    hsm_init_token "$node"
+  done
+  for org in "${ORGS[@]}"; do
+    crypto_org "$org" &
+    pids+=($!)
+  done
+  local i
+  for i in "${!pids[@]}"; do
+    wait "${pids[i]}" || failed+=("${ORGS[i]}")
+  done
+  rm -rf "$DATA_DIR/enroll"
+  if ((${#failed[@]} > 0)); then
+    for org in "${failed[@]}"; do
+      printf 'network.sh: enrolling %s identities failed; fabric-ca-client output (%s):\n' "$org" \
+        "$(log_file "enroll.$org")" >&2
+      tail -n 15 "$(log_file "enroll.$org")" | sed 's/^/    | /' >&2
+    done
+    fail_node "ca.${failed[0]}" "crypto generation failed"
+  fi
+  touch "$CRYPTO_DIR/.complete"
+}
+
+crypto_org() { # <org>  (runs in a subshell)
+  local org=$1 user node log
+  log=$(log_file "enroll.$org")
+  : >"$log"
+  mkdir -p "$(org_dir "$org")/ca"
+  cp "$(ca_home "$org")/ca-cert.pem" "$(ca_cert "$org")"
+  write_org_msp "$org"
+  enroll_identity "$org" registrar "$(<"$(ca_home "$org")/registrar.password")" "$(clients_token "$org")" \
+    "$(user_msp "$org" registrar)" >>"$log" 2>&1
+  info "[$org] registrar enrolled (key in HSM token $(clients_token "$org"))"
+  for user in ${ORG_USERS[$org]}; do
+    local tls=()
+    # Admins also get a TLS client certificate (files): osnadmin and mutual-TLS clients need one.
+    [ "${USER_TYPE[$org/$user]}" != admin ] || tls=("$(user_tls "$org" "$user")" client "$user")
+    register_and_enroll "$org" "$user" "${USER_TYPE[$org/$user]}" "${USER_ATTRS[$org/$user]}" \
+      "$(clients_token "$org")" "$(user_msp "$org" "$user")" "${tls[@]}" >>"$log" 2>&1
+    info "[$org] $user (${USER_TYPE[$org/$user]}${USER_ATTRS[$org/$user]:+, ${USER_ATTRS[$org/$user]}}) enrolled"
+  done
+  for node in "${ORDERERS[@]}" "${PEERS[@]}"; do
+    [ "${NODE_ORG[$node]}" = "$org" ] || continue
+    register_and_enroll "$org" "${NODE_ENROLL_ID[$node]}" "${NODE_KIND[$node]}" "" "$node" \
+      "$(node_msp "$node")" "$(node_tls "$node")" server "127.0.0.1,localhost,$node" >>"$log" 2>&1
+    info "[$org] $node enrolled (key in HSM token $node, TLS key file)"
+  done
+}
+
+# The org's channel MSP: root CA (also the TLS root: one CA issues both) and NodeOUs.
+write_org_msp() { # <org>
+  local msp
+  msp="$(org_dir "$1")/msp"
+  mkdir -p "$msp/cacerts" "$msp/tlscacerts"
+  cp "$(ca_cert "$1")" "$msp/cacerts/ca.pem"
+  cp "$(ca_cert "$1")" "$msp/tlscacerts/ca.pem"
+  write_node_ous "$msp"
+}
+
+write_node_ous() { # <msp dir>
+  local ou
+  {
+    printf 'NodeOUs:\n  Enable: true\n'
+    for ou in Client Peer Admin Orderer; do
+      printf '  %sOUIdentifier:\n    Certificate: cacerts/ca.pem\n    OrganizationalUnitIdentifier: %s\n' \
+        "$ou" "${ou,,}"
+    done
+  } >"$1/config.yaml"
+}
+
+# A fabric-ca-client home: PKCS#11 BCCSP on <token> (or the software BCCSP when <token> is empty).
+client_home() { # <org> <token or empty>
+  local home="$DATA_DIR/enroll/$1/${2:-software}"
+  if [ ! -f "$home/fabric-ca-client-config.yaml" ]; then
+    mkdir -p "$home"
+    if [ -n "$2" ]; then
+      (umask 077 && hsm_ca_client_bccsp_yaml "$2" >"$home/fabric-ca-client-config.yaml")
+    else
+      printf 'bccsp:\n  default: SW\n  sw:\n    hash: SHA2\n    security: 256\n' >"$home/fabric-ca-client-config.yaml"
+    fi
+  fi
+  printf '%s\n' "$home"
+}
+
+ca_client() { # <org> <home> <fabric-ca-client args...>
+  local org=$1 home=$2
+  shift 2
+  "$BIN_DIR/fabric-ca-client" "$@" --home "$home" --caname "${ORG_CA_NAME[$org]}" --tls.certfiles "$(ca_cert "$org")"
+}
+
+# Registers <id> (random secret) and enrolls it with its key in <token>; with the last three arguments,
+# enrolls it a second time with the `tls` profile (fabric-ca allows unlimited enrollments by default).
+register_and_enroll() { # <org> <id> <type> <attrs> <token> <msp dir> [<tls dir> <server|client> <hosts>]
+  local org=$1 id=$2 type=$3 attrs=$4 secret registrar_home
+  secret=$(rand_hex 16)
+  registrar_home=$(client_home "$org" "$(clients_token "$org")")
+  local args=(register -u "$(ca_url "$org")" --mspdir "$(user_msp "$org" registrar)"
+    --id.name "$id" --id.secret "$secret" --id.type "$type")
+  [ -z "$attrs" ] || args+=(--id.attrs "$attrs")
+  ca_client "$org" "$registrar_home" "${args[@]}"
+  enroll_identity "$org" "$id" "$secret" "$5" "$6"
+  [ $# -lt 9 ] || enroll_tls "$org" "$id" "$secret" "$9" "$7" "$8"
+}
+
+# Enrolls <id> with its key generated in <token>, then tidies the MSP: cacerts/ca.pem, NodeOUs, no Idemix.
+enroll_identity() { # <org> <id> <secret> <token> <msp dir>
+  local org=$1 id=$2 secret=$3 msp=$5 home
+  home=$(client_home "$org" "$4")
+  ca_client "$org" "$home" enroll -u "https://$id:$secret@127.0.0.1:${NODE_PORT[ca.$org]}" --mspdir "$msp" \
+    --csr.cn "$id"
+  rm -rf "$msp/cacerts" "$msp/user" "$msp/IssuerPublicKey" "$msp/IssuerRevocationPublicKey"
+  mkdir -p "$msp/cacerts"
+  cp "$(ca_cert "$org")" "$msp/cacerts/ca.pem"
+  write_node_ous "$msp"
+  if [ -n "$(ls -A "$msp/keystore" 2>/dev/null)" ]; then
+    echo "enroll of $id left a key file in $msp/keystore: the PKCS#11 BCCSP was not used" >&2
+    return 1
+  fi
+}
+
+# A TLS certificate (profile `tls`, SANs <hosts>) with a file key, as <kind>.crt/<kind>.key + ca.crt.
+enroll_tls() { # <org> <id> <secret> <hosts> <tls dir> <server|client>
+  local org=$1 id=$2 secret=$3 hosts=$4 dir=$5 kind=$6 tmp home
+  tmp="$DATA_DIR/enroll/$org/tls-$id"
+  rm -rf "$tmp"
+  home=$(client_home "$org" "")
+  ca_client "$org" "$home" enroll -u "https://$id:$secret@127.0.0.1:${NODE_PORT[ca.$org]}" \
+    --mspdir "$tmp" --enrollment.profile tls --csr.cn "$id" --csr.hosts "$hosts"
+  mkdir -p "$dir"
+  cp "$tmp/signcerts/cert.pem" "$dir/$kind.crt"
+  (umask 077 && cp "$tmp"/keystore/*_sk "$dir/$kind.key")
+  cp "$(ca_cert "$org")" "$dir/ca.crt"
+  rm -rf "$tmp"
+}

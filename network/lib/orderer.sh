@@ -1,0 +1,63 @@
+# shellcheck shell=bash
+# Orderers: one process per orderer with its own FABRIC_CFG_PATH (PKCS#11 BCCSP on the orderer's token),
+# channel participation API on the TLS admin endpoint (mutual TLS, OrdererOrg's CA), no system channel.
+
+orderer_home() { printf '%s/%s\n' "$DATA_DIR" "$1"; }
+orderer_address() { printf '127.0.0.1:%s\n' "${NODE_PORT[$1]}"; }
+orderer_admin_address() { printf '127.0.0.1:%s\n' "${NODE_ADMIN_PORT[$1]}"; }
+orderer_ops_url() { printf 'http://127.0.0.1:%s\n' "${NODE_OPS_PORT[$1]}"; }
+
+write_orderer_env() { # <orderer>
+  local node=$1 org=${NODE_ORG[$1]} home tls
+  home=$(orderer_home "$node")
+  tls=$(node_tls "$node")
+  write_fabric_config orderer.yaml "$home/config" "$node"
+  mkdir -p "$home/ledger" "$home/consensus/wal" "$home/consensus/snapshot"
+  cat >"$home/env" <<EOT
+FABRIC_CFG_PATH=$home/config
+FABRIC_LOGGING_SPEC=${KYC_ORDERER_LOGGING_SPEC:-INFO}
+FABRIC_LOGGING_FORMAT=$LOG_FORMAT
+ORDERER_GENERAL_LISTENADDRESS=127.0.0.1
+ORDERER_GENERAL_LISTENPORT=${NODE_PORT[$node]}
+ORDERER_GENERAL_LOCALMSPID=${ORG_MSP[$org]}
+ORDERER_GENERAL_LOCALMSPDIR=$(node_msp "$node")
+ORDERER_GENERAL_BOOTSTRAPMETHOD=none
+ORDERER_GENERAL_TLS_ENABLED=true
+ORDERER_GENERAL_TLS_CERTIFICATE=$tls/server.crt
+ORDERER_GENERAL_TLS_PRIVATEKEY=$tls/server.key
+ORDERER_GENERAL_TLS_ROOTCAS=[$tls/ca.crt]
+ORDERER_GENERAL_CLUSTER_CLIENTCERTIFICATE=$tls/server.crt
+ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY=$tls/server.key
+ORDERER_FILELEDGER_LOCATION=$home/ledger
+ORDERER_CONSENSUS_WALDIR=$home/consensus/wal
+ORDERER_CONSENSUS_SNAPDIR=$home/consensus/snapshot
+ORDERER_CHANNELPARTICIPATION_ENABLED=true
+ORDERER_ADMIN_LISTENADDRESS=$(orderer_admin_address "$node")
+ORDERER_ADMIN_TLS_ENABLED=true
+ORDERER_ADMIN_TLS_CERTIFICATE=$tls/server.crt
+ORDERER_ADMIN_TLS_PRIVATEKEY=$tls/server.key
+ORDERER_ADMIN_TLS_ROOTCAS=[$tls/ca.crt]
+ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED=true
+ORDERER_ADMIN_TLS_CLIENTROOTCAS=[$tls/ca.crt]
+ORDERER_OPERATIONS_LISTENADDRESS=127.0.0.1:${NODE_OPS_PORT[$node]}
+ORDERER_METRICS_PROVIDER=prometheus
+EOT
+}
+
+orderer_start() { # <orderer>
+  write_orderer_env "$1"
+  start_process "$1" "$(orderer_home "$1")/env" "$(orderer_home "$1")" "$BIN_DIR/orderer"
+}
+
+orderer_wait() { # <orderer>
+  wait_for_node "$1" 60 "healthy /healthz" http_healthy "$(orderer_ops_url "$1")"
+}
+
+# Runs `osnadmin <args...>` against <orderer>'s admin endpoint as OrdererOrg's Admin (TLS client cert).
+osnadmin() { # <orderer> <args...>
+  local node=$1 org=${NODE_ORG[$1]} tls
+  shift
+  tls=$(user_tls "$org" Admin)
+  "$BIN_DIR/osnadmin" "$@" -o "$(orderer_admin_address "$node")" --ca-file "$(ca_cert "$org")" \
+    --client-cert "$tls/client.crt" --client-key "$tls/client.key"
+}

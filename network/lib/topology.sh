@@ -1,0 +1,116 @@
+# shellcheck shell=bash
+# Loads crypto-config/topology.json (orgs, nodes, ports, identities, chaincodes) into bash arrays, with
+# KYC_PORT_OFFSET added to every port. One jq call; everything else reads the arrays.
+
+ORGS=()      # orderer certifier bank
+APP_ORGS=()  # orgs with peers
+ORDERERS=()  # orderer1.. (3 for etcdraft, 4 for BFT)
+PEERS=()     # peer0.certifier ..
+CAS=()       # ca.orderer ..
+CHAINCODES=() # kyc tickets
+CC_SERVERS=() # cc-kyc.certifier ..
+declare -A ORG_MSP ORG_ROLE ORG_CA_NAME ORG_USERS ORG_PEERS USER_TYPE USER_ATTRS
+declare -A NODE_ORG NODE_KIND NODE_PORT NODE_ADMIN_PORT NODE_OPS_PORT NODE_CC_PORT NODE_ANCHOR NODE_ENROLL_ID
+declare -A CC_POLICY CC_ORGS CC_PORT CC_OF_SERVER
+CHANNEL=
+
+load_topology() { # <consensus: etcdraft|BFT> <port offset>
+  local consensus=$1 offset=$2 kind a b c d e f
+  [ -f "$TOPOLOGY_FILE" ] || die "topology definitions not found: $TOPOLOGY_FILE"
+  while IFS=$'\x1f' read -r kind a b c d e f; do
+    case "$kind" in
+      CHANNEL) CHANNEL=$a ;;
+      ORG) add_org "$a" "$b" "$c" "$d" $((e + offset)) $((f + offset)) ;;
+      USER)
+        ORG_USERS[$a]+="${ORG_USERS[$a]:+ }$b"
+        USER_TYPE[$a/$b]=$c
+        USER_ATTRS[$a/$b]=$d
+        ;;
+      ORDERER)
+        [ "$f" = false ] || [ "$consensus" = BFT ] || continue
+        add_node orderer "$a" "$b" $((c + offset)) $((d + offset)) $((e + offset)) false
+        ;;
+      PEER) add_node peer "$a" "$b" $((c + offset)) $((d + offset)) $((e + offset)) "$f" ;;
+      CC)
+        CHAINCODES+=("$a")
+        CC_POLICY[$a]=$b
+        ;;
+      CCSERVER)
+        CC_ORGS[$a]+="${CC_ORGS[$a]:+ }$b"
+        CC_PORT[$a/$b]=$((c + offset))
+        CC_SERVERS+=("cc-$a.$b")
+        CC_OF_SERVER[cc-$a.$b]="$a/$b"
+        NODE_KIND[cc-$a.$b]=ccserver
+        NODE_ORG[cc-$a.$b]=$b
+        NODE_PORT[cc-$a.$b]=$((c + offset))
+        ;;
+      *) die "unexpected topology line: $kind" ;;
+    esac
+  done < <(jq -r '
+      ["CHANNEL", .channel],
+      (.orgs | to_entries[] | ["ORG", .key, .value.mspId, (.value.role // ""), .value.ca.name,
+                               .value.ca.port, .value.ca.operationsPort]),
+      (.orgs | to_entries[] | .key as $org | .value.users[] | ["USER", $org, .name, .type, (.attrs // "")]),
+      (.orderers[] | ["ORDERER", .name, .org, .port, .adminPort, .operationsPort, (.bftOnly // false)]),
+      (.peers[] | ["PEER", .name, .org, .port, .chaincodePort, .operationsPort, (.anchor // false)]),
+      (.chaincodes[] | ["CC", .name, (.signaturePolicy // "")]),
+      (.chaincodes[] | .name as $cc | .servers[] | ["CCSERVER", $cc, .org, .port])
+      | map(tostring) | join("\u001f")' "$TOPOLOGY_FILE")
+  [ -n "$CHANNEL" ] || die "topology has no channel: $TOPOLOGY_FILE"
+}
+
+add_org() { # <org> <msp> <role> <ca name> <ca port> <ca operations port>
+  ORGS+=("$1")
+  ORG_MSP[$1]=$2
+  ORG_ROLE[$1]=$3
+  ORG_CA_NAME[$1]=$4
+  CAS+=("ca.$1")
+  NODE_KIND[ca.$1]=ca
+  NODE_ORG[ca.$1]=$1
+  NODE_PORT[ca.$1]=$5
+  NODE_OPS_PORT[ca.$1]=$6
+}
+
+add_node() { # <kind> <name> <org> <port> <admin or chaincode port> <operations port> <anchor>
+  local kind=$1 name=$2 org=$3
+  NODE_KIND[$name]=$kind
+  NODE_ORG[$name]=$org
+  NODE_PORT[$name]=$4
+  NODE_OPS_PORT[$name]=$6
+  NODE_ENROLL_ID[$name]=${name%%.*}
+  if [ "$kind" = orderer ]; then
+    ORDERERS+=("$name")
+    NODE_ADMIN_PORT[$name]=$5
+  else
+    PEERS+=("$name")
+    NODE_CC_PORT[$name]=$5
+    NODE_ANCHOR[$name]=$7
+    ORG_PEERS[$org]+="${ORG_PEERS[$org]:+ }$name"
+    [[ " ${APP_ORGS[*]} " == *" $org "* ]] || APP_ORGS+=("$org")
+  fi
+}
+
+# Every port <node> listens on, one per line.
+node_ports() { # <node>
+  local node=$1
+  case "${NODE_KIND[$node]}" in
+    ca) printf '%s\n' "${NODE_PORT[$node]}" "${NODE_OPS_PORT[$node]}" ;;
+    orderer) printf '%s\n' "${NODE_PORT[$node]}" "${NODE_ADMIN_PORT[$node]}" "${NODE_OPS_PORT[$node]}" ;;
+    peer) printf '%s\n' "${NODE_PORT[$node]}" "${NODE_CC_PORT[$node]}" "${NODE_OPS_PORT[$node]}" ;;
+    ccserver) printf '%s\n' "${NODE_PORT[$node]}" ;;
+  esac
+}
+
+all_nodes() { printf '%s\n' "${CAS[@]}" "${ORDERERS[@]}" "${PEERS[@]}" "${CC_SERVERS[@]}"; }
+
+# The org whose admin runs lifecycle commands for peers of <org>, and org names by MSP id.
+org_of_msp() { # <msp id>
+  local org
+  for org in "${ORGS[@]}"; do
+    [ "${ORG_MSP[$org]}" != "$1" ] || {
+      printf '%s\n' "$org"
+      return 0
+    }
+  done
+  return 1
+}

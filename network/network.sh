@@ -1,0 +1,451 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# The local Fabric network of the KYC ledger, on 127.0.0.1 without Docker: CAs, orderers, peers, channel
+# `kyc`, chaincode as a service, every node key in SoftHSM2. See docs/network.md.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib/common.sh
+. "$here/lib/common.sh"
+# shellcheck source=lib/topology.sh
+. "$here/lib/topology.sh"
+# shellcheck source=lib/hsm.sh
+. "$here/lib/hsm.sh"
+# shellcheck source=lib/ca.sh
+. "$here/lib/ca.sh"
+# shellcheck source=lib/crypto.sh
+. "$here/lib/crypto.sh"
+# shellcheck source=lib/nodeconfig.sh
+. "$here/lib/nodeconfig.sh"
+# shellcheck source=lib/orderer.sh
+. "$here/lib/orderer.sh"
+# shellcheck source=lib/peer.sh
+. "$here/lib/peer.sh"
+# shellcheck source=lib/channel.sh
+. "$here/lib/channel.sh"
+# shellcheck source=lib/chaincode.sh
+. "$here/lib/chaincode.sh"
+# shellcheck source=lib/netjson.sh
+. "$here/lib/netjson.sh"
+# shellcheck source=lib/status.sh
+. "$here/lib/status.sh"
+
+usage() {
+  cat <<'USAGE'
+Usage: network/network.sh <command> [options]      (network/network.sh <command> --help for details)
+
+Commands:
+  up [--bft]        start the network (idempotent; resumes a stopped one)
+  down              stop every process of the instance, keep all data
+  clean             stop everything and delete the instance's data, logs, crypto and HSM tokens
+  status            health of every node and chaincode server; exit 1 if anything is down
+  logs <node> [-f]  print (or follow) one process's log
+  restart <node>    stop one peer or orderer and start it again (data kept), e.g. restart peer0.bank
+  deploy            build and (re)deploy the chaincodes if the build changed; restart their servers
+  admin <org> ...   run the peer CLI as <org>'s Admin (e.g. admin bank channel getinfo -c kyc)
+
+Environment:
+  KYC_INSTANCE      network instance name (default: main)
+  KYC_PORT_OFFSET   added to every port (default: 0; fixed when the instance is first created)
+USAGE
+}
+
+usage_up() {
+  cat <<'USAGE'
+Usage: network/network.sh up [--bft]
+
+Brings the instance up, doing only what is missing:
+  1. network/install.sh (apt packages, Fabric binaries; skipped when present)
+  2. builds the TypeScript (tsc -p tsconfig.build.json)
+  3. starts the 3 fabric-ca servers; on first run generates all crypto (node keys inside SoftHSM2)
+  4. starts 3 Raft orderers (4 SmartBFT orderers with --bft) and the 3 peers
+  5. creates channel kyc and joins every node (first run only)
+  6. deploys chaincodes kyc and tickets (again only when the build changed) and starts their servers
+  7. writes crypto-config/generated/<instance>/network.json and prints the endpoints
+
+On a running, healthy instance it does nothing. A taken port, a failed build or a node failing its health
+check stops the command with the node's name and log, and stops whatever this run started.
+
+  --bft   use 4 SmartBFT orderers (only when the instance is created; it then stays BFT)
+USAGE
+}
+
+usage_down() {
+  printf 'Usage: network/network.sh down\n\nStops chaincode servers, peers, orderers and CAs of the instance. Ledgers, crypto and\nHSM tokens are kept: a later "up" resumes.\n'
+}
+usage_clean() {
+  printf 'Usage: network/network.sh clean\n\nStops everything of the instance and deletes network/data/<instance>, network/logs/<instance>\nand crypto-config/generated/<instance> (crypto, HSM tokens, PINs). network/bin is never touched.\n'
+}
+usage_status() {
+  printf 'Usage: network/network.sh status\n\nPrints every process with its health (operations /healthz for CAs, orderers and peers; TCP\nfor chaincode servers). Exits 1 if anything is down or unhealthy.\n'
+}
+usage_logs() {
+  printf 'Usage: network/network.sh logs <node> [-f]\n\nPrints the log of <node> (e.g. peer0.bank, orderer1, ca.certifier, cc-kyc.bank); -f follows it.\n'
+}
+usage_deploy() {
+  printf 'Usage: network/network.sh deploy\n\nBuilds the TypeScript and, if the chaincode build changed since the last deployment, installs\nnew packages, approves and commits them with sequence + 1 and restarts the chaincode servers.\nThe network must be up.\n'
+}
+
+# ------------------------------------------------------------------------------------ instance state
+
+INSTANCE_STATE="$DATA_DIR/instance.env"
+CONSENSUS=etcdraft
+PORT_OFFSET=0
+
+# Reads (or, for a new instance, decides) the consensus type and port offset, then loads the topology.
+resolve_instance() { # <want bft: true|false>
+  local want_bft=$1 stored_consensus="" stored_offset=""
+  if [ -f "$INSTANCE_STATE" ]; then
+    stored_consensus=$(sed -n 's/^CONSENSUS=//p' "$INSTANCE_STATE")
+    stored_offset=$(sed -n 's/^PORT_OFFSET=//p' "$INSTANCE_STATE")
+  fi
+  if [ -n "$stored_consensus" ]; then
+    CONSENSUS=$stored_consensus
+    PORT_OFFSET=$stored_offset
+    [ "$want_bft" != true ] || [ "$CONSENSUS" = BFT ] ||
+      die "instance $INSTANCE was created with $CONSENSUS; run \`network.sh clean\` before \`up --bft\`"
+    [ -z "${KYC_PORT_OFFSET:-}" ] || [ "$KYC_PORT_OFFSET" = "$PORT_OFFSET" ] ||
+      die "instance $INSTANCE was created with KYC_PORT_OFFSET=$PORT_OFFSET (got $KYC_PORT_OFFSET); clean it to change"
+  else
+    [ "$want_bft" != true ] || CONSENSUS=BFT
+    PORT_OFFSET=${KYC_PORT_OFFSET:-0}
+  fi
+  if [[ ! "$PORT_OFFSET" =~ ^[0-9]+$ ]] || ((PORT_OFFSET > 46000)); then
+    die "KYC_PORT_OFFSET must be a whole number from 0 to 46000 (got $PORT_OFFSET)"
+  fi
+  load_topology "$CONSENSUS" "$PORT_OFFSET"
+}
+
+save_instance_state() {
+  mkdir -p "$DATA_DIR"
+  printf 'CONSENSUS=%s\nPORT_OFFSET=%s\n' "$CONSENSUS" "$PORT_OFFSET" >"$INSTANCE_STATE"
+}
+
+# One command at a time per instance.
+LOCK_FILE="$NETWORK_DIR/data/.$INSTANCE.lock"
+take_lock() {
+  mkdir -p "$NETWORK_DIR/data"
+  exec 9>"$LOCK_FILE"
+  if ! flock -n 9; then
+    step "waiting for another network.sh command on instance $INSTANCE"
+    flock -w 900 9 || die "instance $INSTANCE stayed locked by another network.sh for 15 minutes"
+  fi
+}
+
+# --------------------------------------------------------------------------------------------- steps
+
+need_tools() {
+  local tool missing=()
+  for tool in jq curl softhsm2-util pkcs11-tool ss flock node tar gzip sha256sum; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+  done
+  ((${#missing[@]} == 0)) || die "missing tools: ${missing[*]} (run network/install.sh)"
+  local bin
+  for bin in peer orderer configtxgen osnadmin fabric-ca-server fabric-ca-client; do
+    [ -x "$BIN_DIR/$bin" ] || die "missing $BIN_DIR/$bin (run network/install.sh)"
+  done
+}
+
+# tsc emits even with type errors. Errors in chaincode/ or protocol/ (what the servers run) stop `up`;
+# errors elsewhere belong to other areas and only warn.
+build_typescript() {
+  local tsc="$REPO_DIR/node_modules/.bin/tsc" out rc=0 ours
+  [ -x "$tsc" ] || die "TypeScript is not installed ($tsc missing): run npm ci in $REPO_DIR"
+  step "building TypeScript (tsc -p tsconfig.build.json)"
+  out=$(cd "$REPO_DIR" && "$tsc" -p tsconfig.build.json 2>&1) || rc=$?
+  ((rc != 0)) || return 0
+  ours=$(grep -E '^(chaincode|protocol)/' <<<"$out" || true)
+  if [ -n "$ours" ]; then
+    printf '%s\n' "$ours" | head -n 30 >&2
+    die "the chaincode does not compile (tsc exit $rc); fix the errors above"
+  fi
+  [ -n "$out" ] || die "tsc failed (exit $rc) without output"
+  warn "tsc reported errors outside chaincode/ and protocol/ (not run by the network); continuing:"
+  printf '%s\n' "$out" | head -n 10 | sed 's/^/    /' >&2
+}
+
+instance_healthy() {
+  local node cc
+  [ -f "$(network_json)" ] || return 1
+  for cc in "${CHAINCODES[@]}"; do [ -f "$(cc_state "$cc")" ] || return 1; done
+  while read -r node; do
+    node_healthy "$node" || return 1
+  done < <(all_nodes)
+}
+
+nodes_not_running() { # <node>...
+  local node
+  for node in "$@"; do node_running "$node" || printf '%s\n' "$node"; done
+}
+
+# A first `up` that did not finish leaves partial crypto/CA state: start that instance from scratch.
+reset_incomplete_instance() {
+  crypto_complete && return 0
+  [ -d "$DATA_DIR" ] || [ -d "$CRYPTO_DIR" ] || return 0
+  warn "instance $INSTANCE was not completely created earlier; creating it again from scratch"
+  stop_instance
+  rm -rf "$DATA_DIR" "$CRYPTO_DIR"
+}
+
+start_and_wait() { # <start fn> <wait fn> <node>...
+  local start_fn=$1 wait_fn=$2 node
+  shift 2
+  for node in "$@"; do "$start_fn" "$node"; done
+  for node in "$@"; do
+    "$wait_fn" "$node"
+    info "$node healthy"
+  done
+}
+
+on_up_exit() {
+  local rc=$?
+  ((rc != 0)) || return 0
+  stop_started_nodes
+  printf 'network.sh: up failed (instance %s); see the message above\n' "$INSTANCE" >&2
+}
+
+deploy_chaincodes() {
+  local cc hash
+  for cc in "${CHAINCODES[@]}"; do cc_entry_check "$cc"; done
+  hash=$(cc_build_hash)
+  for cc in "${CHAINCODES[@]}"; do cc_deploy "$cc" "$hash"; done
+  step "chaincode servers"
+  cc_servers_up
+}
+
+# ------------------------------------------------------------------------------------------ commands
+
+is_help() { [ "${1:-}" = --help ] || [ "${1:-}" = -h ]; }
+
+cmd_up() {
+  local bft=false arg
+  for arg in "$@"; do
+    case "$arg" in
+      --bft) bft=true ;;
+      -h | --help) usage_up && return 0 ;;
+      *) die "up: unknown option '$arg' (try up --help)" ;;
+    esac
+  done
+  take_lock
+  local t0=$EPOCHREALTIME
+  resolve_instance "$bft"
+  if instance_healthy; then
+    step "instance $INSTANCE is running and healthy; nothing to do"
+    print_endpoints
+    hint_stale_build
+    return 0
+  fi
+  trap on_up_exit EXIT
+  trap 'exit 130' INT TERM
+  step "instance $INSTANCE ($CONSENSUS, port offset $PORT_OFFSET)"
+  reset_incomplete_instance
+  local missing all
+  mapfile -t all < <(all_nodes)
+  mapfile -t missing < <(nodes_not_running "${all[@]}")
+  ((${#missing[@]} == 0)) || check_ports_free "${missing[@]}"
+  bash "$NETWORK_DIR/install.sh" | sed 's/^==>/   /'
+  need_tools
+  build_typescript
+  save_instance_state
+
+  step "certificate authorities"
+  mapfile -t missing < <(nodes_not_running "${ORGS[@]/#/ca.}")
+  for arg in "${missing[@]}"; do ca_start "${arg#ca.}"; done
+  for arg in "${ORGS[@]}"; do ca_wait "$arg"; done
+  if ! crypto_complete; then
+    step "generating crypto with fabric-ca (signing keys inside SoftHSM2, TLS keys as files)"
+    generate_crypto
+  fi
+
+  step "orderers and peers"
+  mapfile -t missing < <(nodes_not_running "${ORDERERS[@]}" "${PEERS[@]}")
+  local node
+  for node in "${missing[@]}"; do
+    if [ "${NODE_KIND[$node]}" = orderer ]; then orderer_start "$node"; else peer_start "$node"; fi
+  done
+  for node in "${ORDERERS[@]}"; do orderer_wait "$node"; done
+  for node in "${PEERS[@]}"; do peer_wait "$node"; done
+  info "${#ORDERERS[@]} orderers and ${#PEERS[@]} peers healthy"
+
+  channel_up "$CONSENSUS"
+  deploy_chaincodes
+  write_network_json "$CONSENSUS"
+  trap - EXIT INT TERM
+  step "instance $INSTANCE is up ($(elapsed_since "$t0") s); network.json: $(network_json)"
+  print_endpoints
+}
+
+hint_stale_build() {
+  local cc hash
+  [ -d "$REPO_DIR/dist/chaincode/src" ] || return 0
+  hash=$(cc_build_hash)
+  for cc in "${CHAINCODES[@]}"; do
+    [ "$(cc_state_get "$cc" version)" = "$hash" ] ||
+      info "note: the built chaincode differs from the deployed $cc; run network/network.sh deploy"
+  done
+}
+
+cmd_deploy() {
+  if is_help "$@"; then
+    usage_deploy
+    return 0
+  fi
+  [ $# -eq 0 ] || die "deploy takes no arguments (try deploy --help)"
+  take_lock
+  resolve_instance false
+  if ! crypto_complete || [ ! -f "$(channel_dir)/joined" ]; then
+    die "instance $INSTANCE has no channel yet: run network.sh up"
+  fi
+  local node
+  for node in "${ORDERERS[@]}" "${PEERS[@]}"; do
+    node_healthy "$node" || die "$node is not running or not healthy: run network.sh up first"
+  done
+  trap on_up_exit EXIT
+  build_typescript
+  deploy_chaincodes
+  write_network_json "$CONSENSUS"
+  trap - EXIT
+}
+
+# Stops processes in dependency order, then any stray process carrying the instance marker.
+stop_instance() {
+  local pid strays=() labels=()
+  if [ -n "${CHANNEL:-}" ]; then
+    stop_nodes "${CC_SERVERS[@]}"
+    stop_nodes "${PEERS[@]}"
+    stop_nodes "${ORDERERS[@]}"
+    stop_nodes "${CAS[@]}"
+  fi
+  for pid in $(instance_pids); do
+    strays+=("$pid")
+    labels+=("stray $(tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | sed -n 's/^KYC_NETWORK_PROCESS=//p')")
+  done
+  ((${#strays[@]} == 0)) || stop_pids strays labels
+  rm -rf "$PID_DIR"
+}
+
+cmd_down() {
+  if is_help "$@"; then
+    usage_down
+    return 0
+  fi
+  [ $# -eq 0 ] || die "down takes no arguments (try down --help)"
+  take_lock
+  resolve_instance false
+  step "stopping instance $INSTANCE (data kept)"
+  stop_instance
+  step "instance $INSTANCE is down"
+}
+
+cmd_clean() {
+  if is_help "$@"; then
+    usage_clean
+    return 0
+  fi
+  [ $# -eq 0 ] || die "clean takes no arguments (try clean --help)"
+  take_lock
+  resolve_instance false
+  step "cleaning instance $INSTANCE"
+  stop_instance
+  rm -rf "$DATA_DIR" "$LOG_DIR" "$CRYPTO_DIR"
+  rm -f "$LOCK_FILE"
+  step "instance $INSTANCE removed (data, logs, crypto, HSM tokens)"
+}
+
+cmd_status() {
+  if is_help "$@"; then
+    usage_status
+    return 0
+  fi
+  [ $# -eq 0 ] || die "status takes no arguments (try status --help)"
+  resolve_instance false
+  [ -d "$DATA_DIR" ] || info "instance $INSTANCE does not exist (no $DATA_DIR)"
+  if print_status; then
+    step "instance $INSTANCE: all healthy"
+  else
+    printf 'network.sh: instance %s: something is down (see above; network.sh logs <node>)\n' "$INSTANCE" >&2
+    return 1
+  fi
+}
+
+cmd_logs() {
+  local node="" follow=false arg
+  for arg in "$@"; do
+    case "$arg" in
+      -h | --help) usage_logs && return 0 ;;
+      -f | --follow) follow=true ;;
+      -*) die "logs: unknown option '$arg' (try logs --help)" ;;
+      *)
+        [ -z "$node" ] || die "logs takes one node (try logs --help)"
+        node=$arg
+        ;;
+    esac
+  done
+  [ -n "$node" ] || die "logs: which node? e.g. network.sh logs peer0.bank (try logs --help)"
+  local file
+  file=$(log_file "$node")
+  [ -f "$file" ] || die "no log for '$node' in $LOG_DIR (logs: $(cd "$LOG_DIR" 2>/dev/null && printf '%s ' *.log))"
+  if $follow; then exec tail -n 50 -F "$file"; else cat "$file"; fi
+}
+
+usage_restart() {
+  printf 'Usage: network/network.sh restart <peer or orderer>\n\nStops one running peer or orderer and starts it again with its data, then waits until it is healthy\n(e.g. to see how clients ride over a node restart). Node names are those network.sh status lists.\n'
+}
+
+cmd_restart() {
+  case "${1:-}" in
+    -h | --help) usage_restart && return 0 ;;
+    "") die "restart: which node? (try restart --help)" ;;
+  esac
+  [ $# -eq 1 ] || die "restart takes one node (try restart --help)"
+  local node=$1
+  take_lock
+  resolve_instance false
+  case "${NODE_KIND[$node]:-}" in
+    peer | orderer) ;;
+    *) die "restart: '$node' is not a peer or orderer of instance $INSTANCE (see network.sh status)" ;;
+  esac
+  node_running "$node" || die "restart: $node is not running (network.sh up starts it)"
+  step "restarting $node"
+  stop_node "$node"
+  wait_ports_free "$node" 30
+  start_and_wait "${NODE_KIND[$node]}_start" "${NODE_KIND[$node]}_wait" "$node"
+  step "$node restarted"
+}
+
+usage_admin() {
+  printf 'Usage: network/network.sh admin <org> <peer CLI arguments...>\n\nRuns the peer CLI as <org>'"'"'s Admin (signing key in the org'"'"'s HSM token) against the org'"'"'s first peer,\ne.g. network/network.sh admin bank channel getinfo -c kyc. Orderer: see network.json.\n'
+}
+
+cmd_admin() {
+  case "${1:-}" in
+    -h | --help) usage_admin && return 0 ;;
+    "") die "admin: which org? (try admin --help)" ;;
+  esac
+  local org=$1
+  shift
+  resolve_instance false
+  [ -n "${ORG_PEERS[$org]:-}" ] || die "admin: '$org' is not an org with peers (${APP_ORGS[*]})"
+  crypto_complete || die "instance $INSTANCE has no crypto yet: run network.sh up"
+  peer_admin "$org" "" "$@"
+}
+
+main() {
+  local cmd=${1:-}
+  [ $# -eq 0 ] || shift
+  case "$cmd" in
+    up) cmd_up "$@" ;;
+    down) cmd_down "$@" ;;
+    clean) cmd_clean "$@" ;;
+    status) cmd_status "$@" ;;
+    logs) cmd_logs "$@" ;;
+    deploy) cmd_deploy "$@" ;;
+    admin) cmd_admin "$@" ;;
+    restart) cmd_restart "$@" ;;
+    -h | --help | help) usage ;;
+    "") usage >&2 && exit 2 ;;
+    *) printf 'network.sh: unknown command "%s"\n\n' "$cmd" >&2 && usage >&2 && exit 2 ;;
+  esac
+}
+
+main "$@"
