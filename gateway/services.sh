@@ -83,7 +83,7 @@ check_network_generation() {
     exit 1
   fi
   fingerprint=$(cat "${certs[@]}" | sha256sum | cut -d' ' -f1)
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" != "$fingerprint" ]; then
+  if [ -d "$data_dir" ] && { [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$fingerprint" ]; }; then
     echo "==> the network was re-created since the services last ran: discarding gateway/data/$instance"
     rm -rf "$data_dir"
   fi

@@ -268,6 +268,8 @@ cmd_up() {
   info "${#ORDERERS[@]} orderers and ${#PEERS[@]} peers healthy"
 
   channel_up "$CONSENSUS"
+  wait_for_ordering "$CHANNEL"
+  info "channel $CHANNEL has an ordering leader"
   deploy_chaincodes
   write_network_json "$CONSENSUS"
   trap - EXIT INT TERM
@@ -410,6 +412,7 @@ cmd_restart() {
   stop_node "$node"
   wait_ports_free "$node" 30
   start_and_wait "${NODE_KIND[$node]}_start" "${NODE_KIND[$node]}_wait" "$node"
+  [ "${NODE_KIND[$node]}" != orderer ] || wait_for_ordering "$CHANNEL"
   step "$node restarted"
 }
 

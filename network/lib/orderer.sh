@@ -61,3 +61,25 @@ osnadmin() { # <orderer> <args...>
   "$BIN_DIR/osnadmin" "$@" -o "$(orderer_admin_address "$node")" --ca-file "$(ca_cert "$org")" \
     --client-cert "$tls/client.crt" --client-key "$tls/client.key"
 }
+
+# A channel orders transactions only once its consenters have a leader (Raft elects one seconds after a
+# start); /healthz is green before that, so `up` waits on the consensus metrics, Raft's or SmartBFT's.
+ordering_has_leader() { # <channel>
+  local node
+  for node in "${ORDERERS[@]}"; do
+    if curl -fsS -m 2 "$(orderer_ops_url "$node")/metrics" 2>/dev/null |
+      grep -Eq "^consensus_(etcdraft|BFT)_is_leader\{channel=\"$1\"\} 1"; then
+      return 0
+    fi
+  done
+  return 1
+}
+
+wait_for_ordering() { # <channel>
+  local tries=0
+  until ordering_has_leader "$1"; do
+    ((tries < 240)) || fail_node "${ORDERERS[0]}" "no orderer became leader of channel $1 within 120 s"
+    sleep 0.5
+    tries=$((tries + 1))
+  done
+}

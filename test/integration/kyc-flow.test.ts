@@ -73,7 +73,7 @@ describe('integration: the whole flow through the certifier and bank services', 
   });
 
   after(() => {
-    services.release();
+    (services as RunningServices | undefined)?.release();
     for (const dir of walletDirs) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,4 +1,10 @@
-import type { Contract } from '@hyperledger/fabric-gateway';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import {
+  CommitError,
+  type Contract,
+  type ProposalOptions,
+  type SubmittedTransaction,
+} from '@hyperledger/fabric-gateway';
 import { toKycError } from '../errors';
 
 /**
@@ -132,6 +138,45 @@ const decoder = new TextDecoder();
 /** The chaincode's limit of receipts per EraseReceipts transaction. */
 const MAX_ERASED_PER_TRANSACTION = 100;
 
+/** Attempts at handing an endorsed transaction to ordering while no orderer accepts it (leader election). */
+const ORDERING_ATTEMPTS = 8;
+
+function orderingUnavailable(err: unknown): boolean {
+  const e = err as { name?: unknown; code?: unknown };
+  return e.name === 'SubmitError' && e.code === GrpcStatus.UNAVAILABLE;
+}
+
+/**
+ * Endorses once, then hands the signed transaction to ordering, retrying while no orderer accepts it
+ * (a Raft leader election after an orderer restart). Retrying is safe: the transaction keeps its id, so it
+ * can never be committed twice.
+ */
+async function submitRidingOverOrdering(
+  contract: Contract,
+  name: string,
+  options: ProposalOptions,
+): Promise<Uint8Array> {
+  const transaction = await contract.newProposal(name, options).endorse();
+  let commit: SubmittedTransaction | undefined;
+  for (let attempt = 1; commit === undefined; attempt++) {
+    try {
+      commit = await transaction.submit();
+    } catch (err) {
+      if (!orderingUnavailable(err) || attempt >= ORDERING_ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+    }
+  }
+  const status = await commit.getStatus();
+  if (!status.successful) {
+    throw new CommitError({
+      code: status.code,
+      transactionId: status.transactionId,
+      message: `transaction ${status.transactionId} failed to commit with status code ${String(status.code)}`,
+    });
+  }
+  return commit.getResult();
+}
+
 /** Creates the ledger client for one identity's contract. */
 export function newKycLedger(options: Readonly<KycLedgerOptions>): KycLedger {
   const { contract, mspId } = options;
@@ -149,12 +194,12 @@ export function newKycLedger(options: Readonly<KycLedgerOptions>): KycLedger {
   }
 
   const submit = <T>(name: string, ...args: string[]): Promise<T> =>
-    timed<T>(name, () => contract.submitTransaction(name, ...args));
+    timed<T>(name, () => submitRidingOverOrdering(contract, name, { arguments: args }));
   const evaluate = <T>(name: string, ...args: string[]): Promise<T> =>
     timed<T>(name, () => contract.evaluateTransaction(name, ...args));
   const ownOrg = <T>(name: string, args: string[], transient?: Record<string, Uint8Array>): Promise<T> =>
     timed<T>(name, () =>
-      contract.submit(name, {
+      submitRidingOverOrdering(contract, name, {
         arguments: args,
         endorsingOrganizations: [mspId],
         ...(transient ? { transientData: transient } : {}),
