@@ -96,7 +96,8 @@ cmd_start() {
   check_network_generation
   for name in "${services[@]}"; do
     if ! start_one "$name"; then
-      for name in "${services[@]}"; do stop_one "$name"; done
+      local started
+      for started in "${services[@]}"; do stop_one "$started"; done
       exit 1
     fi
   done

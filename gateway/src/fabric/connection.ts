@@ -49,8 +49,10 @@ export interface FabricConnection {
 /** A gRPC client over TLS to `endpoint`, trusting only `tlsRootCertPem`. */
 export function newGrpcClient(endpoint: string, tlsRootCertPem: string | Buffer, tlsServerName?: string): grpc.Client {
   const credentials = grpc.credentials.createSsl(Buffer.from(tlsRootCertPem));
-  const options: grpc.ChannelOptions =
-    tlsServerName === undefined ? {} : { 'grpc.ssl_target_name_override': tlsServerName };
+  // TLS server names may not be IP addresses (RFC 6066; Node warns DEP0123): loopback peers are verified as
+  // `localhost`, which every node certificate of the local network names.
+  const serverName = tlsServerName ?? (endpoint.startsWith('127.0.0.1:') ? 'localhost' : undefined);
+  const options: grpc.ChannelOptions = serverName === undefined ? {} : { 'grpc.ssl_target_name_override': serverName };
   return new grpc.Client(endpoint, credentials, options);
 }
 
