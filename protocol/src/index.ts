@@ -44,3 +44,5 @@ export {
 export type { AssuranceLevel, CertificationRequestPayload, ConsentPayload, RegistrationPayload } from './messages';
 export { parsePresentation } from './presentation';
 export type { Presentation } from './presentation';
+export { ATTESTATION_DOC_TYPE, REVOCATION_REASONS } from './attestation';
+export type { Attestation, PresentationTransient, RevocationReason } from './attestation';

@@ -95,6 +95,15 @@ function str(payload: Record<string, unknown>, field: string, pattern: RegExp, w
   return value;
 }
 
+/** The `sub` of a person-signed object: their P-256 did:key. */
+function personSubject(payload: Record<string, unknown>, what: string): string {
+  const sub = payload.sub;
+  if (!isP256DidKeyShape(sub)) {
+    fail(`${what}: 'sub' must be the person's did:key`);
+  }
+  return sub;
+}
+
 function seconds(payload: Record<string, unknown>, field: string, what: string): number {
   const value = payload[field];
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
@@ -134,12 +143,8 @@ export function assertFresh(
  */
 export function parseCertificationRequestPayload(payload: Record<string, unknown>): CertificationRequestPayload {
   const what = 'certification request';
-  const sub = payload.sub;
-  if (!isP256DidKeyShape(sub)) {
-    fail(`${what}: 'sub' must be the person's did:key`);
-  }
   return {
-    sub,
+    sub: personSubject(payload, what),
     aud: str(payload, 'aud', MSP_ID, what),
     nonce: str(payload, 'nonce', NONCE, what),
     iat: seconds(payload, 'iat', what),
@@ -156,12 +161,8 @@ export function parseCertificationRequestPayload(payload: Record<string, unknown
  */
 export function parseConsentPayload(payload: Record<string, unknown>): ConsentPayload {
   const what = 'consent';
-  const sub = payload.sub;
-  if (!isP256DidKeyShape(sub)) {
-    fail(`${what}: 'sub' must be the person's did:key`);
-  }
   return {
-    sub,
+    sub: personSubject(payload, what),
     aud: str(payload, 'aud', MSP_ID, what),
     registration_id: str(payload, 'registration_id', NONCE, what),
     nonce: str(payload, 'nonce', NONCE, what),

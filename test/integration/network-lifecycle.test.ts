@@ -92,6 +92,24 @@ describe('network: lifecycle of a throwaway SmartBFT instance', function () {
     assert.deepEqual(instanceProcesses(INSTANCE), []);
   });
 
+  /** The event CreateEvent wrote can be read back through the peer CLI (query = evaluate). */
+  async function assertEventReadable(what: string): Promise<void> {
+    const query = await network(
+      'admin',
+      'bank',
+      'chaincode',
+      'query',
+      '-C',
+      'kyc',
+      '-n',
+      'tickets',
+      '-c',
+      getEvent(eventId),
+    );
+    assertSucceeded(query, what);
+    assert.match(query.output, new RegExp(`"eventId":"${eventId}"`));
+  }
+
   it('fails on a taken port, naming the node and the port, and leaves no process behind', async function () {
     const port = topologyPort('peer1.bank');
     const blocker = await listen(port);
@@ -133,20 +151,7 @@ describe('network: lifecycle of a throwaway SmartBFT instance', function () {
     ); // prettier-ignore
     assertSucceeded(invoke, 'chaincode invoke CreateEvent');
     assert.equal(await height(), before + 1, 'one new block');
-    const query = await network(
-      'admin',
-      'bank',
-      'chaincode',
-      'query',
-      '-C',
-      'kyc',
-      '-n',
-      'tickets',
-      '-c',
-      getEvent(eventId),
-    );
-    assertSucceeded(query, 'chaincode query GetEvent');
-    assert.match(query.output, new RegExp(`"eventId":"${eventId}"`));
+    await assertEventReadable('chaincode query GetEvent');
   });
 
   it('keeps the ledger and the deployment across down and up', async function () {
@@ -160,20 +165,7 @@ describe('network: lifecycle of a throwaway SmartBFT instance', function () {
     assert.match(up.output, /chaincode kyc build \w+ is deployed/);
     assert.match(up.output, /chaincode tickets build \w+ is deployed/);
     assert.equal(await height(), before, 'same ledger height');
-    const query = await network(
-      'admin',
-      'bank',
-      'chaincode',
-      'query',
-      '-C',
-      'kyc',
-      '-n',
-      'tickets',
-      '-c',
-      getEvent(eventId),
-    );
-    assertSucceeded(query, 'chaincode query GetEvent after restart');
-    assert.match(query.output, new RegExp(`"eventId":"${eventId}"`));
+    await assertEventReadable('chaincode query GetEvent after restart');
   });
 
   it('clean removes every file and directory of the instance and leaves no process', async function () {

@@ -46,6 +46,8 @@ export interface TestCa extends IssuedCertificate {
   readonly name: string;
   /** Issues a leaf certificate signed by this CA. */
   issue(options: IssueOptions): IssuedCertificate;
+  /** Certifies a PKCS#10 request made elsewhere (e.g. for a key inside an HSM): leaf extensions as for `issue`. */
+  signCsr(csrPem: string, options?: Pick<IssueOptions, 'days' | 'extraExtensions' | 'attributes'>): string;
   /** Issues an intermediate CA signed by this CA; it shares this CA's directory and disposal. */
   issueIntermediate(name: string): TestCa;
   /** Removes the temporary directory (idempotent). */
@@ -109,6 +111,12 @@ function signWithCa(issuer: Issuer, subject: string, extensions: readonly string
   const { dir } = issuer;
   newKey(dir, `${base}.key`);
   openssl(['req', '-new', '-key', `${base}.key`, '-subj', subject, '-out', `${base}.csr`], dir);
+  signCsrFile(issuer, extensions, days, base);
+}
+
+/** Signs `<base>.csr` into `<base>.pem` with the issuer's key and the given extensions. */
+function signCsrFile(issuer: Issuer, extensions: readonly string[], days: number, base: string): void {
+  const { dir } = issuer;
   writeFileSync(join(dir, `${base}.ext`), `[v3]\n${extensions.join('\n')}\n`);
   const serial = `0x${randomBytes(16).toString('hex')}`;
   openssl(
@@ -174,6 +182,12 @@ function makeCa(name: string, subject: string, dir: string, issuer: Issuer | und
       const subject = `${options.subjectPrefix ?? `/O=${name}`}${ou}/CN=${options.commonName}`;
       signWithCa(self, subject, leafExtensions(options), options.days ?? 30, leaf);
       return loaded(dir, `${leaf}.pem`, `${leaf}.key`);
+    },
+    signCsr(csrPem, options = {}) {
+      const leaf = `csr-${counter++}`;
+      writeFileSync(join(dir, `${leaf}.csr`), csrPem);
+      signCsrFile(self, leafExtensions({ commonName: '', ...options }), options.days ?? 30, leaf);
+      return readFileSync(join(dir, `${leaf}.pem`), 'utf8');
     },
     issueIntermediate(childName) {
       return makeCa(childName, `/O=${childName}/CN=${childName}`, dir, self, dispose);

@@ -5,6 +5,7 @@ import {
   type ProposalOptions,
   type SubmittedTransaction,
 } from '@hyperledger/fabric-gateway';
+import type { Attestation, PresentationTransient } from '../../../protocol/src';
 import { toKycError } from '../errors';
 
 /**
@@ -20,21 +21,8 @@ export interface Commitment {
   readonly validUntil: string;
 }
 
-export interface AttestationRecord extends Commitment {
-  readonly docType: 'kyc.attestation';
-  readonly personId: string;
-  readonly certifier: string;
-  readonly kind: string;
-  readonly alg: string;
-  readonly status: 'active' | 'revoked';
-  readonly revocation?: { readonly reason: string; readonly revokedAt: string };
-  readonly version: number;
-  readonly request: string;
-  readonly requestId: string;
-  readonly certifiedBy: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+/** An attestation as the ledger stores it (protocol/src/attestation.ts). */
+export type AttestationRecord = Attestation;
 
 export interface HistoryEntry {
   readonly txId: string;
@@ -56,17 +44,7 @@ export type VerifiedStatus =
   | { readonly personId: string; readonly verified: false; readonly reason: string };
 
 /** What the bank sends to VerifyPresentation in the transient map (never in arguments). */
-export interface PresentationInput {
-  readonly personId: string;
-  readonly certifier: string;
-  readonly kind: string;
-  readonly nonce: string;
-  readonly consent: string;
-  readonly disclosures: readonly string[];
-  readonly trustedCertifiers: readonly string[];
-  readonly minLevel: number;
-  readonly requiredClaims?: readonly string[];
-}
+export type PresentationInput = PresentationTransient;
 
 export interface VerificationResult {
   readonly registrationId: string;

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { TYP, createDisclosure, didKeyFromPublicKey, disclosuresHash, signJws } from '../../../protocol/src';
-import type { Claims, ParsedDisclosure } from '../../../protocol/src';
+import type { Claims, ParsedDisclosure, PresentationTransient } from '../../../protocol/src';
 
 /**
  * The person's side of the protocol for the chaincode tests: real P-256 keys, real ES256 JWS and real salted
@@ -144,14 +144,4 @@ export function consent(person: Person, options: ConsentOptions): Promise<string
 }
 
 /** The fields of a transient `presentation`. */
-export interface Presentation {
-  readonly personId: string;
-  readonly certifier: string;
-  readonly kind: string;
-  readonly nonce: string;
-  readonly consent: string;
-  readonly disclosures: readonly string[];
-  readonly trustedCertifiers: readonly string[];
-  readonly minLevel: number;
-  readonly requiredClaims?: readonly string[];
-}
+export type Presentation = PresentationTransient;
