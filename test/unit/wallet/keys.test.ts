@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, createPrivateKey } from 'node:crypto';
 import { isP256DidKeyShape, publicKeyFromDidKey, signJws, TYP, verifyJws } from '../../../protocol/src';
 import { createPersonKey, KEY_FILE, loadPersonKey, personKeyFromPrivateKey } from '../../../wallet/src';
 import { isCode, tempDir } from './helpers';
@@ -20,7 +20,9 @@ describe('wallet keys', () => {
     const created = await createPersonKey(dir);
     assert.ok(isP256DidKeyShape(created.did));
     const path = join(dir, KEY_FILE);
-    assert.match(readFileSync(path, 'utf8'), /^-----BEGIN PRIVATE KEY-----/);
+    // PKCS#8 PEM, byte for byte as node:crypto writes it.
+    const pem = readFileSync(path, 'utf8');
+    assert.equal(createPrivateKey(pem).export({ format: 'pem', type: 'pkcs8' }), pem);
     assert.equal(statSync(path).mode & 0o777, 0o600);
     assert.equal(statSync(dir).mode & 0o777, 0o700);
     const loaded = await loadPersonKey(dir);
