@@ -16,10 +16,12 @@ export interface HttpOptions {
 }
 
 export interface HttpRequest {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'DELETE';
   readonly url: string;
   readonly body?: string;
   readonly contentType?: string;
+  /** Extra request headers, e.g. an officer's `authorization`. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -54,17 +56,17 @@ function errorFromBody(status: number, body: unknown, origin: string): KycError 
 }
 
 /** Reads the body up to the cap; `undefined` when it is longer (the rest is not read). */
-async function readCapped(response: Response): Promise<string | undefined> {
+async function readCapped(response: Response): Promise<Buffer | undefined> {
   const reader = (response.body as ReadableStream<Uint8Array> | null)?.getReader();
   if (reader === undefined) {
-    return '';
+    return Buffer.alloc(0);
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) {
-      return Buffer.concat(chunks).toString('utf8');
+      return Buffer.concat(chunks);
     }
     size += value.length;
     if (size > MAX_RESPONSE_BYTES) {
@@ -75,15 +77,41 @@ async function readCapped(response: Response): Promise<string | undefined> {
   }
 }
 
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) {
+function parseJson(bytes: Buffer | undefined): unknown {
+  if (bytes === undefined) {
     return undefined;
   }
   try {
-    return JSON.parse(text);
+    return JSON.parse(bytes.toString('utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** Sends one request; returns the 2xx response's body (capped), or throws the service's coded error. */
+async function exchange(request: HttpRequest, accept: string, options: Readonly<HttpOptions>): Promise<Buffer> {
+  const origin = new URL(request.url).origin;
+  const doFetch = options.fetch ?? fetch;
+  const headers: Record<string, string> = { ...request.headers, accept };
+  if (request.contentType !== undefined) {
+    headers['content-type'] = request.contentType;
+  }
+  let response: Response;
+  let body: Buffer | undefined;
+  try {
+    const signal = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    response = await doFetch(request.url, { method: request.method, headers, body: request.body, signal });
+    body = await readCapped(response);
+  } catch (cause) {
+    throw new KycError('KYC_UNAVAILABLE', `could not reach ${origin}`, { cause });
+  }
+  if (!response.ok) {
+    throw errorFromBody(response.status, parseJson(body), origin);
+  }
+  if (body === undefined) {
+    throw new KycError('KYC_UNAVAILABLE', `${origin} answered more than ${MAX_RESPONSE_BYTES} bytes`);
+  }
+  return body;
 }
 
 /**
@@ -94,27 +122,18 @@ function parseJson(text: string | undefined): unknown {
  * code, or with something other than JSON.
  */
 export async function requestJson(request: HttpRequest, options: Readonly<HttpOptions> = {}): Promise<unknown> {
-  const origin = new URL(request.url).origin;
-  const doFetch = options.fetch ?? fetch;
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (request.contentType !== undefined) {
-    headers['content-type'] = request.contentType;
-  }
-  let response: Response;
-  let text: string | undefined;
-  try {
-    const signal = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    response = await doFetch(request.url, { method: request.method, headers, body: request.body, signal });
-    text = await readCapped(response);
-  } catch (cause) {
-    throw new KycError('KYC_UNAVAILABLE', `could not reach ${origin}`, { cause });
-  }
-  const body = parseJson(text);
-  if (!response.ok) {
-    throw errorFromBody(response.status, body, origin);
-  }
+  const body = parseJson(await exchange(request, 'application/json', options));
   if (body === undefined) {
-    throw new KycError('KYC_UNAVAILABLE', `${origin} answered something other than JSON`);
+    throw new KycError('KYC_UNAVAILABLE', `${new URL(request.url).origin} answered something other than JSON`);
   }
   return body;
+}
+
+/**
+ * Sends one request and returns the raw body of a 2xx answer (e.g. an image).
+ *
+ * @throws KycError as {@link requestJson}, except that any body is accepted.
+ */
+export function requestBytes(request: HttpRequest, options: Readonly<HttpOptions> = {}): Promise<Buffer> {
+  return exchange(request, '*/*', options);
 }

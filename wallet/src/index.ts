@@ -35,5 +35,5 @@ export { BANK_VERIFIER_ROLE, ROLE_ATTRIBUTE, verifyRegistration } from './regist
 export type { VerifiedRegistration, VerifyRegistrationOptions } from './registration';
 export { CONSENT_LIFETIME_SECONDS, buildPresentation, submitPresentation } from './presentation';
 export type { BuildPresentationOptions, BuiltPresentation, PresentationPlaintext } from './presentation';
-export { DEFAULT_TIMEOUT_MS } from './http';
-export type { FetchFunction, HttpOptions } from './http';
+export { DEFAULT_TIMEOUT_MS, requestBytes, requestJson } from './http';
+export type { FetchFunction, HttpOptions, HttpRequest } from './http';

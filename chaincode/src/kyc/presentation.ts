@@ -150,7 +150,8 @@ export async function verifyPresentation(
   const txId = ctx.stub.getTxID();
   const { personId, certifier, kind, level } = record;
   const marker = { registrationId, consumedAt: now.iso, txId, certifier, level };
-  const receipt = {
+  // What was confirmed: kept in the bank's receipt (with the consent's id) and returned (with the validity).
+  const confirmed = {
     registrationId,
     personId,
     certifier,
@@ -158,23 +159,14 @@ export async function verifyPresentation(
     level,
     recordVersion: record.version,
     claims,
-    consentId,
     verifiedAt: now.iso,
     txId,
   };
   await ctx.stub.putPrivateData(collection, markerKey, marshal(marker));
-  await ctx.stub.putPrivateData(collection, receiptKey(ctx, personId, registrationId), marshal(receipt));
-  return toJson({
-    registrationId,
-    verified: true,
-    personId,
-    certifier,
-    kind,
-    level,
-    recordVersion: record.version,
-    claims,
-    validUntil: record.validUntil,
-    verifiedAt: now.iso,
-    txId,
-  });
+  await ctx.stub.putPrivateData(
+    collection,
+    receiptKey(ctx, personId, registrationId),
+    marshal({ ...confirmed, consentId }),
+  );
+  return toJson({ ...confirmed, verified: true, validUntil: record.validUntil });
 }

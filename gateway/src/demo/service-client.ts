@@ -1,8 +1,8 @@
-import { KycError, isErrorCode } from '../../../protocol/src';
+import { requestBytes, requestJson, type HttpRequest } from '../../../wallet/src';
 
 /**
- * A small typed HTTP client for the certifier and bank services' JSON APIs, as their officers (or a test)
- * use them: bearer token, JSON in and out, and the service's `{ error: { code, message } }` turned back into
+ * A small typed client for the certifier and bank services' JSON APIs as their officers (or a test) use
+ * them: a bearer token on the wallet's HTTP seam, which turns the services' `{ error: { code } }` back into
  * a KycError with the same code.
  */
 export interface ServiceClient {
@@ -15,45 +15,20 @@ export interface ServiceClient {
 }
 
 export function serviceClient(baseUrl: string, token?: string, timeoutMs = 60_000): ServiceClient {
-  const headers = (json: boolean): Record<string, string> => ({
-    ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-    ...(json ? { 'content-type': 'application/json' } : {}),
+  const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+  const request = (method: HttpRequest['method'], path: string, body?: unknown): HttpRequest => ({
+    method,
+    url: `${baseUrl}${path}`,
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), contentType: 'application/json' }),
   });
-
-  async function send(method: string, path: string, body?: unknown): Promise<Response> {
-    let response: Response;
-    try {
-      response = await fetch(`${baseUrl}${path}`, {
-        method,
-        headers: headers(body !== undefined),
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (cause) {
-      throw new KycError('KYC_UNAVAILABLE', `${method} ${baseUrl}${path} failed: ${(cause as Error).message}`, {
-        cause,
-      });
-    }
-    if (!response.ok) {
-      throw await errorFrom(response, `${method} ${path}`);
-    }
-    return response;
-  }
-
+  // Response shapes are the services' (docs/services.md); callers name them.
+  const json = async <T>(r: HttpRequest): Promise<T> => (await requestJson(r, { timeoutMs })) as T;
   return {
     baseUrl,
-    get: async <T>(path: string) => (await (await send('GET', path)).json()) as T,
-    post: async <T>(path: string, body: unknown = {}) => (await (await send('POST', path, body)).json()) as T,
-    delete: async <T>(path: string) => (await (await send('DELETE', path)).json()) as T,
-    raw: async (path: string) => Buffer.from(await (await send('GET', path)).arrayBuffer()),
+    get: (path) => json(request('GET', path)),
+    post: (path, body = {}) => json(request('POST', path, body)),
+    delete: (path) => json(request('DELETE', path)),
+    raw: (path) => requestBytes(request('GET', path), { timeoutMs }),
   };
-}
-
-/** The service's error body as a KycError with the same code. */
-async function errorFrom(response: Response, what: string): Promise<KycError> {
-  const payload = (await response.json().catch(() => undefined)) as
-    { error?: { code?: string; message?: string } } | undefined;
-  const code = payload?.error?.code ?? '';
-  const message = payload?.error?.message ?? response.statusText;
-  return new KycError(isErrorCode(code) ? code : 'KYC_INTERNAL', `${what} → ${response.status}: ${message}`);
 }

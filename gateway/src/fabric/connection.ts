@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { connect, type Gateway } from '@hyperledger/fabric-gateway';
+import { connect, type ConnectOptions, type Gateway } from '@hyperledger/fabric-gateway';
 import type { HsmToken } from '../hsm';
 import { assertKeyMatches, gatewayIdentity, type HsmIdentity } from './identity';
 
@@ -61,6 +61,28 @@ function deadline(ms: number): () => grpc.CallOptions {
 }
 
 /**
+ * fabric-gateway connect options for an HSM identity over an existing gRPC client: the identity, the token's
+ * Fabric signer and per-call deadlines. Several identities may share one client (one channel per peer).
+ */
+export function gatewayConnectOptions(
+  client: grpc.Client,
+  identity: HsmIdentity,
+  token: HsmToken,
+  deadlines: Partial<Deadlines> = {},
+): ConnectOptions {
+  const ms = { ...DEFAULT_DEADLINES, ...deadlines };
+  return {
+    client,
+    identity: gatewayIdentity(identity),
+    signer: token.fabricSigner(identity.ski),
+    evaluateOptions: deadline(ms.evaluateMs),
+    endorseOptions: deadline(ms.endorseMs),
+    submitOptions: deadline(ms.submitMs),
+    commitStatusOptions: deadline(ms.commitStatusMs),
+  };
+}
+
+/**
  * Connects a fabric-gateway Gateway as an HSM identity, after checking that the token holds the
  * certificate's key.
  *
@@ -72,17 +94,8 @@ function deadline(ms: number): () => grpc.CallOptions {
  */
 export async function connectGateway(options: Readonly<ConnectionOptions>): Promise<FabricConnection> {
   await assertKeyMatches(options.identity, options.token);
-  const deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines };
   const client = newGrpcClient(options.endpoint, options.tlsRootCertPem, options.tlsServerName);
-  const gateway = connect({
-    client,
-    identity: gatewayIdentity(options.identity),
-    signer: options.token.fabricSigner(options.identity.ski),
-    evaluateOptions: deadline(deadlines.evaluateMs),
-    endorseOptions: deadline(deadlines.endorseMs),
-    submitOptions: deadline(deadlines.submitMs),
-    commitStatusOptions: deadline(deadlines.commitStatusMs),
-  });
+  const gateway = connect(gatewayConnectOptions(client, options.identity, options.token, options.deadlines));
   let closed = false;
   return {
     gateway,

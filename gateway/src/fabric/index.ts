@@ -15,7 +15,7 @@ export type {
 } from './network-config';
 export { assertKeyMatches, gatewayIdentity, hsmIdentityOf } from './identity';
 export type { HsmIdentity } from './identity';
-export { DEFAULT_DEADLINES, connectGateway, newGrpcClient } from './connection';
+export { DEFAULT_DEADLINES, connectGateway, gatewayConnectOptions, newGrpcClient } from './connection';
 export type { ConnectionOptions, Deadlines, FabricConnection } from './connection';
 export { loadUser, openNetworkHsm, readPinFile, userIdentity } from './identities';
 export type { LoadUserOptions, LoadedUser } from './identities';

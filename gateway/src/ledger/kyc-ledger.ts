@@ -46,31 +46,28 @@ export type VerifiedStatus =
 /** What the bank sends to VerifyPresentation in the transient map (never in arguments). */
 export type PresentationInput = PresentationTransient;
 
-export interface VerificationResult {
+/** What a verification confirmed: claim names only, never values. */
+export interface Confirmation {
   readonly registrationId: string;
-  readonly verified: true;
   readonly personId: string;
   readonly certifier: string;
   readonly kind: string;
   readonly level: number;
   readonly recordVersion: number;
   readonly claims: readonly string[];
-  readonly validUntil: string;
   readonly verifiedAt: string;
   readonly txId: string;
 }
 
-export interface Receipt {
-  readonly registrationId: string;
-  readonly personId: string;
-  readonly certifier: string;
-  readonly kind: string;
-  readonly level: number;
-  readonly recordVersion: number;
-  readonly claims: readonly string[];
+/** VerifyPresentation's answer. */
+export interface VerificationResult extends Confirmation {
+  readonly verified: true;
+  readonly validUntil: string;
+}
+
+/** The bank's private record of a verification. */
+export interface Receipt extends Confirmation {
   readonly consentId: string;
-  readonly verifiedAt: string;
-  readonly txId: string;
 }
 
 export interface Usage {

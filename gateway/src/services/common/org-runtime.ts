@@ -5,8 +5,7 @@ import { connect, type Gateway } from '@hyperledger/fabric-gateway';
 import { KycError, type Es256Signer } from '../../../../protocol/src';
 import { registerAndEnroll, openIdentityStore, type IdentityStore, type StoredIdentity } from '../../enrollment';
 import {
-  DEFAULT_DEADLINES,
-  gatewayIdentity,
+  gatewayConnectOptions,
   loadNetworkConfig,
   newGrpcClient,
   openNetworkHsm,
@@ -51,8 +50,6 @@ export interface OrgRuntime {
   close(): Promise<void>;
 }
 
-const deadline = (ms: number) => (): { deadline: number } => ({ deadline: Date.now() + ms });
-
 /**
  * Opens the runtime: loads network.json, opens the HSM and the org's client token, and one gRPC channel per
  * org peer. Ledger calls go to the first peer and fail over to the next when a peer is unreachable.
@@ -77,8 +74,11 @@ class Runtime implements OrgRuntime {
   readonly identities: IdentityStore;
   readonly #hsm: Hsm;
   readonly #clients: Client[];
-  readonly #gateways = new Map<string, Gateway>();
+  readonly #gateways: Gateway[] = [];
+  /** Per officer: the failover client over all peers. */
   readonly #ledgers = new Map<string, KycLedger>();
+  /** Per peer and officer: the client through that peer. */
+  readonly #peerLedgers = new Map<string, KycLedger>();
   readonly #options: OrgRuntimeOptions;
   #current = 0;
 
@@ -103,27 +103,6 @@ class Runtime implements OrgRuntime {
     return identity;
   }
 
-  #gateway(enrollmentId: string, peerIndex: number): Gateway {
-    const key = `${peerIndex}/${enrollmentId}`;
-    let gateway = this.#gateways.get(key);
-    if (gateway === undefined) {
-      const identity = this.#identity(enrollmentId);
-      const client = this.#clients[peerIndex];
-      if (client === undefined) throw new KycError('KYC_INTERNAL', `${this.org.mspId} has no peer ${peerIndex}`);
-      gateway = connect({
-        client,
-        identity: gatewayIdentity(identity),
-        signer: this.token.fabricSigner(identity.ski),
-        evaluateOptions: deadline(DEFAULT_DEADLINES.evaluateMs),
-        endorseOptions: deadline(DEFAULT_DEADLINES.endorseMs),
-        submitOptions: deadline(DEFAULT_DEADLINES.submitMs),
-        commitStatusOptions: deadline(DEFAULT_DEADLINES.commitStatusMs),
-      });
-      this.#gateways.set(key, gateway);
-    }
-    return gateway;
-  }
-
   ledgerFor(enrollmentId: string): KycLedger {
     let ledger = this.#ledgers.get(enrollmentId);
     if (ledger === undefined) {
@@ -141,15 +120,25 @@ class Runtime implements OrgRuntime {
     return ledger;
   }
 
+  /** The officer's ledger client through one peer, made once: one Gateway per officer and peer. */
   #ledgerAt(enrollmentId: string, peerIndex: number): KycLedger {
-    const contract = this.#gateway(enrollmentId, peerIndex)
-      .getNetwork(this.network.channel)
-      .getContract(this.network.chaincodes.kyc ?? 'kyc');
-    return newKycLedger({
-      contract,
-      mspId: this.org.mspId,
-      ...(this.#options.observe ? { observe: this.#options.observe } : {}),
-    });
+    const key = `${String(peerIndex)}/${enrollmentId}`;
+    let ledger = this.#peerLedgers.get(key);
+    if (ledger === undefined) {
+      const client = this.#clients[peerIndex];
+      if (client === undefined)
+        throw new KycError('KYC_INTERNAL', `${this.org.mspId} has no peer ${String(peerIndex)}`);
+      const gateway = connect(gatewayConnectOptions(client, this.#identity(enrollmentId), this.token));
+      this.#gateways.push(gateway);
+      const contract = gateway.getNetwork(this.network.channel).getContract(this.network.chaincodes.kyc ?? 'kyc');
+      ledger = newKycLedger({
+        contract,
+        mspId: this.org.mspId,
+        ...(this.#options.observe ? { observe: this.#options.observe } : {}),
+      });
+      this.#peerLedgers.set(key, ledger);
+    }
+    return ledger;
   }
 
   signerFor(enrollmentId: string): { readonly sign: Es256Signer; readonly certificateChainPem: readonly string[] } {
@@ -189,7 +178,7 @@ class Runtime implements OrgRuntime {
   }
 
   async close(): Promise<void> {
-    for (const gateway of this.#gateways.values()) gateway.close();
+    for (const gateway of this.#gateways) gateway.close();
     for (const client of this.#clients) client.close();
     await this.token.close();
     await this.#hsm.close();
