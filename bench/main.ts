@@ -173,6 +173,7 @@ async function main(): Promise<void> {
           disclosures: [entry.disclosure],
           trustedCertifiers: ['CertifierMSP'],
           minLevel: 2,
+          requestedClaims: ['given_name'],
         };
         await kycAsBank.submit('VerifyPresentation', {
           arguments: [registrationId],

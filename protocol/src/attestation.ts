@@ -70,6 +70,8 @@ export interface PresentationTransient {
   readonly disclosures: readonly string[];
   readonly trustedCertifiers: readonly string[];
   readonly minLevel: number;
-  /** Claims that must be among the disclosures. */
+  /** The claims the registration asked for: the contract refuses a disclosure of any other claim. */
+  readonly requestedClaims: readonly string[];
+  /** Claims that must be among the disclosures (a subset of `requestedClaims`). */
   readonly requiredClaims?: readonly string[];
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { CommitError, StatusCode } from '@hyperledger/fabric-gateway';
-import { KycError, type Claims } from '../../protocol/src';
+import { KycError, parseDisclosure, type Claims } from '../../protocol/src';
 import { toKycError } from '../../gateway/src/errors';
 import { retryWhileConverging } from '../../gateway/src/fabric';
 import { connectAs, type TestConnection } from '../support/fabric';
@@ -94,6 +94,7 @@ describe('integration: the kyc contract on the real network', function () {
     person: TestPerson,
     disclosures: string[],
     registrationId = randomBytes(16).toString('base64url'),
+    requestedClaims = disclosures.map((d) => parseDisclosure(d).name),
   ) {
     const nonce = randomBytes(16).toString('base64url');
     const consent = await consentFor(person, { aud: 'BankMSP', registrationId, nonce, disclosures });
@@ -106,6 +107,7 @@ describe('integration: the kyc contract on the real network', function () {
       disclosures,
       trustedCertifiers: ['CertifierMSP'],
       minLevel: 2,
+      requestedClaims,
     };
     const result = await verifier.contract('kyc').submit('VerifyPresentation', {
       arguments: [registrationId],
@@ -209,6 +211,22 @@ describe('integration: the kyc contract on the real network', function () {
       await verifier.contract('kyc').evaluate('GetUsage', { arguments: ['', ''], endorsingOrganizations: ['BankMSP'] }),
     ) as { verifications: number };
     assert.ok(usage.verifications >= 1);
+  });
+
+  it('refuses, with a hand-built transaction, a presentation that discloses a claim the registration did not request', async () => {
+    const { person, disclosures } = await certify();
+    const overDisclosed = [disclosures.given_name ?? '', disclosures.birthdate ?? ''];
+    const registrationId = randomBytes(16).toString('base64url');
+    await rejectsWith(verifyPresentation(person, overDisclosed, registrationId, ['given_name']), 'KYC_MISMATCH');
+    const receipts = parse(
+      await verifier
+        .contract('kyc')
+        .evaluate('GetReceipts', { arguments: [person.id], endorsingOrganizations: ['BankMSP'] }),
+    ) as unknown[];
+    assert.deepEqual(receipts, [], 'nothing was stored for the refused presentation');
+    // The registration was not consumed: the minimal presentation still verifies under the same id.
+    const minimal = await verifyPresentation(person, [disclosures.given_name ?? ''], registrationId, ['given_name']);
+    assert.deepEqual(minimal.result.claims, ['given_name']);
   });
 
   it("purges a person's receipts from the bank's private collection on erasure", async () => {

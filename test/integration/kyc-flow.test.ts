@@ -138,6 +138,38 @@ describe('integration: the whole flow through the certifier and bank services', 
     assert.ok(!JSON.stringify(seen).includes(claims.nationality ?? '?'));
   });
 
+  it('refuses a presentation that discloses a claim the registration did not request, and stores nothing', async () => {
+    const { key, credential, claims } = await certified();
+    const reg = await registration(['given_name']);
+    // A wallet that ignores the request's claim list: consent and encryption are otherwise genuine.
+    const greedy = { ...reg.payload, claims: ['given_name', 'birthdate'] };
+    const built = await buildPresentation({
+      key,
+      registration: greedy,
+      credential,
+      claimNames: ['given_name', 'birthdate'],
+    });
+    await rejectsWith(submitPresentation(reg.payload.endpoint, built.jwe), 'KYC_MISMATCH');
+    const seen = await bankOfficer.get<Record<string, unknown>>(`/v1/registrations/${reg.registrationId}`);
+    assert.equal(seen.status, 'pending');
+    assert.ok(!JSON.stringify(seen).includes(claims.birthdate ?? '?'), 'the over-disclosed value was not kept');
+    // The registration is still usable with the claims it asked for.
+    await present({ key, credential, registration: reg, claimNames: ['given_name'] });
+  });
+
+  it('certifies and presents a claim named like an Object.prototype member (constructor)', async () => {
+    const claims: Claims = { ...uniqueClaims(), constructor: `builder-${salt()}` };
+    const { key, credential } = await certified(claims);
+    assert.ok(credential.disclosures.some((d) => parseDisclosure(d).name === 'constructor'));
+    const reg = await registration(['constructor', 'given_name']);
+    await present({ key, credential, registration: reg, claimNames: ['constructor', 'given_name'] });
+    const seen = await bankOfficer.get<{ status: string; result: { claims: Claims } }>(
+      `/v1/registrations/${reg.registrationId}`,
+    );
+    assert.equal(seen.status, 'verified');
+    assert.deepEqual(seen.result.claims, { constructor: claims.constructor, given_name: claims.given_name });
+  });
+
   it('refuses a replayed presentation, and one aimed at another registration', async () => {
     const { key, credential } = await certified();
     const first = await registration(['given_name']);

@@ -137,10 +137,8 @@ export function credentialFromApproval(
     throw new KycError('KYC_INVALID_ARGUMENT', `certification ${state.id} is ${state.status}, not approved`);
   }
   const byName = parseDisclosureSet(state.disclosures, 'certification');
-  const received: Record<string, string> = {};
-  for (const [name, disclosure] of byName) {
-    received[name] = disclosure.value;
-  }
+  // From the Map: a claim named like an Object.prototype member (`constructor`) stays an ordinary claim.
+  const received = Object.fromEntries([...byName].map(([name, disclosure]) => [name, disclosure.value]));
   if (state.record.certifier !== pending.certifier || state.record.kind !== pending.kind) {
     throw new KycError('KYC_MISMATCH', 'the certified record is not for the certifier and kind requested');
   }

@@ -40,6 +40,9 @@ export interface PresentationInput {
   readonly disclosures: readonly string[];
   readonly trustedCertifiers: ReadonlySet<string>;
   readonly minLevel: AssuranceLevel;
+  /** The claims the registration asked for: a disclosure of any other claim is refused (data minimisation). */
+  readonly requestedClaims: ReadonlySet<string>;
+  /** Claims that must be among the disclosures (a subset of `requestedClaims`). */
   readonly requiredClaims: readonly string[];
 }
 
@@ -71,10 +74,21 @@ function requireDisclosureStrings(value: unknown): string[] {
   return items as string[];
 }
 
-function optionalClaimNames(value: unknown): string[] {
-  return value === undefined
-    ? []
-    : requireDistinctStrings(value, 'presentation.requiredClaims', CLAIM_NAME, MAX_CLAIMS, 64);
+function claimNames(value: unknown, field: string): string[] {
+  return requireDistinctStrings(value, `presentation.${field}`, CLAIM_NAME, MAX_CLAIMS, 64);
+}
+
+/** The requested claims, non-empty, and the required ones, which the bank may only ask among those. */
+function requestedAndRequired(
+  value: Record<string, unknown>,
+): Pick<PresentationInput, 'requestedClaims' | 'requiredClaims'> {
+  const requested = claimNames(value.requestedClaims, 'requestedClaims');
+  const required = value.requiredClaims === undefined ? [] : claimNames(value.requiredClaims, 'requiredClaims');
+  const unrequested = required.find((name) => !requested.includes(name));
+  if (unrequested !== undefined) {
+    invalid(`presentation.requiredClaims names '${unrequested}', which is not among requestedClaims`);
+  }
+  return { requestedClaims: new Set(requested), requiredClaims: required };
 }
 
 /**
@@ -88,7 +102,17 @@ export function readPresentationInput(ctx: Context): PresentationInput {
   const value = requireObject(
     decodeTransient(ctx),
     name,
-    ['personId', 'certifier', 'kind', 'nonce', 'consent', 'disclosures', 'trustedCertifiers', 'minLevel'],
+    [
+      'personId',
+      'certifier',
+      'kind',
+      'nonce',
+      'consent',
+      'disclosures',
+      'trustedCertifiers',
+      'minLevel',
+      'requestedClaims',
+    ],
     ['requiredClaims'],
   );
   const { personId, publicKey } = requirePersonId(value.personId, `${name}.personId`);
@@ -105,6 +129,6 @@ export function readPresentationInput(ctx: Context): PresentationInput {
     disclosures: requireDisclosureStrings(value.disclosures),
     trustedCertifiers: new Set(requireMspList(value.trustedCertifiers, `${name}.trustedCertifiers`)),
     minLevel: requireLevel(value.minLevel, `${name}.minLevel`),
-    requiredClaims: optionalClaimNames(value.requiredClaims),
+    ...requestedAndRequired(value),
   };
 }

@@ -92,7 +92,8 @@ function openDisclosure(disclosure: string, index: number, committed: ReadonlySe
 
 /**
  * Opens every disclosure against the record's digests and returns the disclosed claim NAMES, sorted. The
- * values are dropped here: nothing downstream may see them.
+ * values are dropped here: nothing downstream may see them. A claim the registration did not request is
+ * refused, not ignored: selective disclosure exists to keep the bank from receiving more than it asked for.
  */
 function disclosedClaimNames(input: PresentationInput, record: Attestation): string[] {
   const committed = new Set(record.digests);
@@ -101,6 +102,9 @@ function disclosedClaimNames(input: PresentationInput, record: Attestation): str
   for (const name of names) {
     if (seen.has(name)) {
       mismatch(`claim '${name}' is disclosed more than once`);
+    }
+    if (!input.requestedClaims.has(name)) {
+      mismatch(`claim '${name}' is disclosed but the registration did not request it`);
     }
     seen.add(name);
   }

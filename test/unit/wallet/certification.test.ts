@@ -99,6 +99,12 @@ describe('credentialFromApproval', () => {
     assert.equal(credential.personId, key.did);
   });
 
+  it('accepts a claim named like an Object.prototype member (constructor)', () => {
+    const claims = { ...CLAIMS, constructor: 'Brunel' };
+    const credential = credentialFromApproval({ ...pending, claimsHash: claimsHash(claims, SALT) }, approved(claims));
+    assert.equal(credential.disclosures.length, Object.keys(claims).length);
+  });
+
   it('refuses a certifier that changed, dropped or added a claim (KYC_MISMATCH)', () => {
     const fewer = Object.fromEntries(Object.entries(CLAIMS).filter(([name]) => name !== 'nationality'));
     for (const claims of [{ ...CLAIMS, family_name: 'Mueller' }, fewer, { ...CLAIMS, extra: 'x' }]) {

@@ -95,18 +95,25 @@ interface BankState {
 
 const newId = (): string => randomBytes(16).toString('base64url');
 
-/** The disclosed claims (name → value); every requested claim must be among them, none twice. */
+/**
+ * The disclosed claims (name → value): every requested claim among them, none twice, and none the registration
+ * did not request (data minimisation: an over-disclosed claim is refused, never stored). Collected in a Map,
+ * so a claim named like an Object.prototype member (`constructor`) is just a claim.
+ */
 function disclosedClaims(disclosures: readonly string[], requested: readonly string[]): Record<string, string> {
-  const claims: Record<string, string> = {};
+  const claims = new Map<string, string>();
   for (const d of disclosures.map(parseDisclosure)) {
-    if (d.name in claims) throw new KycError('KYC_INVALID_ARGUMENT', `claim '${d.name}' disclosed twice`);
-    claims[d.name] = d.value;
+    if (claims.has(d.name)) throw new KycError('KYC_INVALID_ARGUMENT', `claim '${d.name}' disclosed twice`);
+    if (!requested.includes(d.name)) {
+      throw new KycError('KYC_MISMATCH', `claim '${d.name}' is disclosed but the registration did not request it`);
+    }
+    claims.set(d.name, d.value);
   }
-  const missing = requested.filter((c) => !(c in claims));
+  const missing = requested.filter((c) => !claims.has(c));
   if (missing.length > 0) {
     throw new KycError('KYC_MISMATCH', `the presentation lacks requested claims: ${missing.join(', ')}`);
   }
-  return claims;
+  return Object.fromEntries(claims);
 }
 
 export class RegistrationService {
@@ -211,6 +218,7 @@ export class RegistrationService {
         disclosures: presentation.disclosures,
         trustedCertifiers: this.#options.trustedCertifiers,
         minLevel: registration.minLevel,
+        requestedClaims: registration.claims,
         requiredClaims: registration.claims,
       });
     } catch (err) {

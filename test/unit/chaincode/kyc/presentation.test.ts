@@ -174,6 +174,9 @@ describe('kyc VerifyPresentation', () => {
       ['a minLevel of 0', { minLevel: 0 }],
       ['malformed required claims', { requiredClaims: ['Given Name'] }],
       ['duplicate required claims', { requiredClaims: ['birthdate', 'birthdate'] }],
+      ['no requested claims', { requestedClaims: [] }],
+      ['malformed requested claims', { requestedClaims: ['Given Name'] }],
+      ['a required claim that was not requested', { requestedClaims: ['given_name'], requiredClaims: ['birthdate'] }],
     ];
     for (const [title, presentation] of fieldCases) {
       it(title, () => refuse({ presentation }, 'KYC_INVALID_ARGUMENT'));
@@ -328,6 +331,10 @@ describe('kyc VerifyPresentation', () => {
         'KYC_MISMATCH',
         /'birthdate' is not disclosed/,
       );
+    });
+
+    it('a claim the registration did not request (over-disclosure), and nothing is written', async () => {
+      await refuse({ presentation: { requestedClaims: ['given_name'] } }, 'KYC_MISMATCH', /did not request/);
     });
   });
 });

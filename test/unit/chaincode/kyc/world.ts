@@ -116,6 +116,7 @@ export class KycWorld {
       disclosures,
       trustedCertifiers: [CERTIFIER_MSP],
       minLevel: 2,
+      requestedClaims: certified.disclosures.map((d) => d.name),
       ...options.presentation,
     };
     const tx = this.ledger.tx({

@@ -109,6 +109,7 @@ describe('bank service: registrations and presentations', () => {
     assert.equal(registrationId, r.id);
     assert.equal(input.nonce, r.nonce);
     assert.deepEqual(input.trustedCertifiers, ['CertifierMSP']);
+    assert.deepEqual(input.requestedClaims, ['given_name', 'family_name']);
     assert.deepEqual(input.requiredClaims, ['given_name', 'family_name']);
     assert.equal(service.get(r.id).status, 'verified');
     await assert.rejects(
@@ -141,6 +142,30 @@ describe('bank service: registrations and presentations', () => {
     );
     assert.equal(ledger.verifyPresentation.callCount, 0);
     assert.equal(service.get(r.id).status, 'pending');
+  });
+
+  it('refuses, before any transaction, a presentation that discloses a claim the registration did not request', async () => {
+    const r = await service.create('officer1', { claims: ['given_name'], purpose: 'Open an account' });
+    const greedy = await presentation(r.id, r.nonce, [given.disclosure, family.disclosure]);
+    await assert.rejects(
+      service.present(r.id, fakeJwe(r.id, greedy)),
+      (err: unknown) => err instanceof KycError && err.code === 'KYC_MISMATCH' && /did not request/.test(err.message),
+    );
+    assert.equal(ledger.verifyPresentation.callCount, 0);
+    assert.equal(service.get(r.id).status, 'pending');
+    assert.equal(service.get(r.id).result, undefined);
+  });
+
+  it('keeps a claim named like an Object.prototype member (constructor) as an ordinary claim', async () => {
+    const builder = createDisclosure(salt(), 'constructor', 'Brunel');
+    const r = await service.create('officer1', { claims: ['constructor', 'given_name'], purpose: 'Open an account' });
+    const verified = await service.present(
+      r.id,
+      fakeJwe(r.id, await presentation(r.id, r.nonce, [builder.disclosure, given.disclosure])),
+    );
+    assert.equal(Object.hasOwn(verified.claims, 'constructor'), true);
+    assert.equal(verified.claims.constructor, 'Brunel');
+    assert.equal(verified.claims.given_name, 'Ada');
   });
 
   it('leaves the registration usable when the ledger refuses, and refuses expired or unknown registrations', async () => {
