@@ -3,6 +3,9 @@
 # The local Fabric network of the KYC ledger, on 127.0.0.1 without Docker: CAs, orderers, peers, channel
 # `kyc`, chaincode as a service, every node key in SoftHSM2. See docs/network.md.
 set -euo pipefail
+# Everything the network generates (crypto, PINs, node configs with PINs, ledgers, logs) is owner-only;
+# processes started from here inherit this. Tool installs and the TypeScript build set 022 for themselves.
+umask 077
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib/common.sh
@@ -152,7 +155,7 @@ build_typescript() {
   local tsc="$REPO_DIR/node_modules/.bin/tsc" out rc=0 ours
   [ -x "$tsc" ] || die "TypeScript is not installed ($tsc missing): run npm ci in $REPO_DIR"
   step "building TypeScript (tsc -p tsconfig.build.json)"
-  out=$(cd "$REPO_DIR" && "$tsc" -p tsconfig.build.json 2>&1) || rc=$?
+  out=$(cd "$REPO_DIR" && umask 022 && "$tsc" -p tsconfig.build.json 2>&1) || rc=$?
   ((rc != 0)) || return 0
   ours=$(grep -E '^(chaincode|protocol)/' <<<"$out" || true)
   if [ -n "$ours" ]; then
@@ -185,6 +188,18 @@ reset_incomplete_instance() {
   warn "instance $INSTANCE was not completely created earlier; creating it again from scratch"
   stop_instance
   rm -rf "$DATA_DIR" "$CRYPTO_DIR"
+}
+
+# A peer or orderer that runs but fails its health check (e.g. one started by an older network.sh without
+# operations TLS) is stopped, so that `up` starts it again with the current configuration.
+stop_unhealthy_nodes() {
+  local node stale=()
+  for node in "${ORDERERS[@]}" "${PEERS[@]}"; do
+    if node_running "$node" && ! node_healthy "$node"; then stale+=("$node"); fi
+  done
+  ((${#stale[@]} > 0)) || return 0
+  warn "restarting running but unhealthy nodes: ${stale[*]}"
+  stop_nodes "${stale[@]}"
 }
 
 start_and_wait() { # <start fn> <wait fn> <node>...
@@ -239,11 +254,13 @@ cmd_up() {
   trap 'exit 130' INT TERM
   step "instance $INSTANCE ($CONSENSUS, port offset $PORT_OFFSET)"
   reset_incomplete_instance
+  secure_instance_dirs
+  stop_unhealthy_nodes
   local missing all
   mapfile -t all < <(all_nodes)
   mapfile -t missing < <(nodes_not_running "${all[@]}")
   ((${#missing[@]} == 0)) || check_ports_free "${missing[@]}"
-  bash "$NETWORK_DIR/install.sh" | sed 's/^==>/   /'
+  (umask 022 && bash "$NETWORK_DIR/install.sh") | sed 's/^==>/   /'
   need_tools
   build_typescript
   save_instance_state
@@ -256,6 +273,7 @@ cmd_up() {
     step "generating crypto with fabric-ca (signing keys inside SoftHSM2, TLS keys as files)"
     generate_crypto
   fi
+  ensure_cc_tls
 
   step "orderers and peers"
   mapfile -t missing < <(nodes_not_running "${ORDERERS[@]}" "${PEERS[@]}")

@@ -14,6 +14,8 @@ cc_build_hash() {
     cd "$REPO_DIR" || exit 1
     find dist/chaincode/src dist/protocol/src -type f -name '*.js' -print0 | sort -z | xargs -0 sha256sum
     sha256sum chaincode/packages/*/package.json
+    # How peers reach the servers: instances deployed with a plaintext link get redeployed.
+    printf 'link: mutual TLS\n'
   ) | sha256sum | cut -c1-12
 }
 
@@ -32,7 +34,10 @@ cc_package() { # <cc> <org> <label>
   dir="$(cc_dir "$cc")/$org"
   rm -rf "$dir"
   mkdir -p "$dir/src"
-  jq -cn --arg a "127.0.0.1:${CC_PORT[$cc/$org]}" '{address: $a, dial_timeout: "10s", tls_required: false}' \
+  # Mutual TLS to the org's chaincode server. The peer's own client certificate and key are added by the
+  # ccaas builder's release step on each peer, so no private key is ever part of a package.
+  jq -cn --arg a "127.0.0.1:${CC_PORT[$cc/$org]}" --rawfile root "$(ca_cert "$org")" \
+    '{address: $a, dial_timeout: "10s", tls_required: true, client_auth_required: true, root_cert: $root}' \
     >"$dir/src/connection.json"
   jq -cn --arg l "$label" '{type: "ccaas", label: $l}' >"$dir/src/metadata.json"
   local tar_opts=(--sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --mode=0644 --format=ustar)
@@ -174,14 +179,17 @@ cc_server_env() { # <server node>
   printf 'KYC_CHAINCODE_PACKAGE_ID=%s\n' "$id"
 }
 
+# The server speaks TLS and requires a client certificate from the org's CA (the peers' cc-client certs).
 cc_server_start() { # <server node>
-  local node=$1 cc=${CC_OF_SERVER[$1]%/*} org=${CC_OF_SERVER[$1]#*/} home
+  local node=$1 cc=${CC_OF_SERVER[$1]%/*} org=${CC_OF_SERVER[$1]#*/} home tls
   home="$(cc_dir "$cc")/$org"
+  tls=$(cc_server_tls "$node")
   mkdir -p "$home"
   cc_server_env "$node" >"$home/env"
   start_process "$node" "$home/env" "$REPO_DIR" node node_modules/fabric-shim/cli.js server \
     --chaincode-address "127.0.0.1:${NODE_PORT[$node]}" --chaincode-id "$(sed -n 's/^KYC_CHAINCODE_PACKAGE_ID=//p' "$home/env")" \
-    --module-path "chaincode/packages/$cc"
+    --module-path "chaincode/packages/$cc" --chaincode-tls-cert-file "$tls/server.crt" \
+    --chaincode-tls-key-file "$tls/server.key" --chaincode-tls-client-cacert-file "$tls/ca.crt"
 }
 
 msps_with_role() { # <role>

@@ -66,6 +66,32 @@ write_secret() { # <file> <content>
   (umask 077 && printf '%s' "$2" >"$1")
 }
 
+# Repairs an instance created before everything was owner-only: its directories lose every group and
+# other permission (the ledgers and logs of running nodes included; they keep running).
+secure_instance_dirs() {
+  local dir
+  for dir in "$DATA_DIR" "$LOG_DIR" "$CRYPTO_DIR"; do
+    [ ! -e "$dir" ] || chmod -R go-rwx "$dir"
+  done
+  redact_pins_in_logs
+}
+
+# Older peers and orderers printed their HSM PIN into their logs at start: replace any PIN found there.
+redact_pins_in_logs() {
+  local pin_file pin log
+  [ -d "$LOG_DIR" ] && [ -d "$HSM_DIR/pins" ] || return 0
+  for pin_file in "$HSM_DIR"/pins/*.pin; do
+    [ -f "$pin_file" ] || continue
+    pin=$(<"$pin_file")
+    [[ "$pin" =~ ^[0-9a-f]{16,}$ ]] || continue
+    while IFS= read -r -d '' log; do
+      # Rewritten in place (same inode): running processes keep appending to it.
+      sed "s/$pin/[HSM PIN redacted]/g" "$log" >"$log.redacted" && cat "$log.redacted" >"$log"
+      rm -f "$log.redacted"
+    done < <(grep -lZF -- "$pin" "$LOG_DIR"/*.log 2>/dev/null)
+  done
+}
+
 elapsed_since() { # <start seconds, from $EPOCHREALTIME>
   awk -v s="$1" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.1f", e - s }'
 }
@@ -208,8 +234,8 @@ wait_for_node() { # <node> <timeout seconds> <what> <check...>
   done
 }
 
-http_healthy() { # <url>
-  curl -fsS --max-time 2 "$1/healthz" 2>/dev/null | grep -q '"status":"OK"'
+http_healthy() { # <url> [<CA file for an https url>]
+  curl -fsS --max-time 2 ${2:+--cacert "$2"} "$1/healthz" 2>/dev/null | grep -q '"status":"OK"'
 }
 
 # Runs <command...> until it succeeds, up to <tries> times, while its output matches <transient regex>:

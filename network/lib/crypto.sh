@@ -14,6 +14,7 @@ node_tls() { printf '%s/%s/nodes/%s/tls\n' "$CRYPTO_DIR" "${NODE_ORG[$1]}" "$1";
 user_msp() { printf '%s/%s/users/%s/msp\n' "$CRYPTO_DIR" "$1" "$2"; } # <org> <user>
 user_tls() { printf '%s/%s/users/%s/tls\n' "$CRYPTO_DIR" "$1" "$2"; }
 clients_token() { printf '%s-clients\n' "$1"; } # <org>
+cc_server_tls() { printf '%s/%s/ccservers/%s/tls\n' "$CRYPTO_DIR" "${NODE_ORG[$1]}" "$1"; } # <cc server>
 
 crypto_complete() { [ -f "$CRYPTO_DIR/.complete" ]; }
 
@@ -74,6 +75,52 @@ crypto_org() { # <org>  (runs in a subshell)
       "$(node_msp "$node")" "$(node_tls "$node")" server "127.0.0.1,localhost,$node" >>"$log" 2>&1
     info "[$org] $node enrolled (key in HSM token $node, TLS key file)"
   done
+  crypto_cc_tls "$org"
+}
+
+# The peer–chaincode link (chaincode as a service) is mutual TLS: each chaincode server has a server
+# certificate (ccservers/<server>/tls/server.*) and each peer a client certificate (nodes/<peer>/tls/
+# cc-client.*), both from the org's CA with the `tls` profile. Their type `ccaas` is not a NodeOU, so
+# neither is ever a valid MSP identity of the org: their keys are files.
+cc_tls_missing() { # <org>: prints the chaincode servers and peers of <org> that lack their certificate
+  local node
+  for node in "${CC_SERVERS[@]}"; do
+    [ "${NODE_ORG[$node]}" != "$1" ] || [ -f "$(cc_server_tls "$node")/server.key" ] || printf '%s\n' "$node"
+  done
+  for node in ${ORG_PEERS[$1]:-}; do
+    [ -f "$(node_tls "$node")/cc-client.key" ] || printf '%s\n' "$node"
+  done
+}
+
+crypto_cc_tls() { # <org>  (the org's registrar must be enrolled)
+  local org=$1 node log
+  log=$(log_file "enroll.$org")
+  while read -r node; do
+    if [ "${NODE_KIND[$node]}" = ccserver ]; then
+      register_tls_only "$org" "$node" "127.0.0.1,localhost,$node" "$(cc_server_tls "$node")" server >>"$log" 2>&1 ||
+        return 1
+      info "[$org] $node: chaincode server TLS certificate"
+    else
+      register_tls_only "$org" "${NODE_ENROLL_ID[$node]}-ccclient" "$node" "$(node_tls "$node")" cc-client >>"$log" 2>&1 ||
+        return 1
+      info "[$org] $node: chaincode client TLS certificate"
+    fi
+  done < <(cc_tls_missing "$org")
+}
+
+# An instance made before the chaincode link had TLS lacks those certificates: issue them (CAs running).
+ensure_cc_tls() {
+  local org missing=()
+  for org in "${ORGS[@]}"; do
+    [ -z "$(cc_tls_missing "$org")" ] || missing+=("$org")
+  done
+  ((${#missing[@]} > 0)) || return 0
+  step "issuing the TLS certificates of the peer–chaincode link"
+  mkdir -p "$DATA_DIR/enroll"
+  for org in "${missing[@]}"; do
+    crypto_cc_tls "$org" || fail_node "ca.$org" "issuing chaincode TLS certificates failed (log $(log_file "enroll.$org"))"
+  done
+  rm -rf "$DATA_DIR/enroll"
 }
 
 # The org's channel MSP: root CA (also the TLS root: one CA issues both) and NodeOUs.
@@ -129,6 +176,16 @@ register_and_enroll() { # <org> <id> <type> <attrs> <token> <msp dir> [<tls dir>
   ca_client "$org" "$registrar_home" "${args[@]}"
   enroll_identity "$org" "$id" "$secret" "$5" "$6"
   [ $# -lt 9 ] || enroll_tls "$org" "$id" "$secret" "$9" "$7" "$8"
+}
+
+# Registers <id> (type ccaas, one enrollment) and enrolls only its TLS certificate, as <dir>/<kind>.crt/.key.
+register_tls_only() { # <org> <id> <hosts> <dir> <kind>
+  local org=$1 id=$2 secret
+  secret=$(rand_hex 16)
+  ca_client "$org" "$(client_home "$org" "$(clients_token "$org")")" register -u "$(ca_url "$org")" \
+    --mspdir "$(user_msp "$org" registrar)" --id.name "$id" --id.secret "$secret" --id.type ccaas \
+    --id.maxenrollments 1 || return 1
+  enroll_tls "$org" "$id" "$secret" "$3" "$4" "$5"
 }
 
 # Enrolls <id> with its key generated in <token>, then tidies the MSP: cacerts/ca.pem, NodeOUs, no Idemix.

@@ -1,5 +1,7 @@
 # shellcheck shell=bash
 # network.json: the one file TypeScript reads to find the network (docs/architecture.md). Absolute paths.
+# Operations endpoints are https: operationsTlsRootCertPath verifies them; /metrics and /logspec also need
+# a client certificate of the node's org (docs/network.md).
 
 network_json() { printf '%s/network.json\n' "$CRYPTO_DIR"; }
 
@@ -10,15 +12,15 @@ write_network_json() { # <consensus>
     jq -cn --arg name "$node" --arg endpoint "$(orderer_address "$node")" \
       --arg admin "$(orderer_admin_address "$node")" --arg ops "$(orderer_ops_url "$node")" \
       --arg tls "$(node_tls "$node")/ca.crt" \
-      '{name: $name, endpoint: $endpoint, adminEndpoint: $admin, operationsUrl: $ops, tlsRootCertPath: $tls,
-        hsmTokenLabel: $name}'
+      '{name: $name, endpoint: $endpoint, adminEndpoint: $admin, operationsUrl: $ops, operationsTlsRootCertPath: $tls,
+        tlsRootCertPath: $tls, hsmTokenLabel: $name}'
   done | jq -cs .)
   orgs=$(for org in "${ORGS[@]}"; do
     peers=$(for node in ${ORG_PEERS[$org]:-}; do
       jq -cn --arg name "$node" --arg endpoint "$(peer_address "$node")" --arg ops "$(peer_ops_url "$node")" \
         --arg tls "$(node_tls "$node")/ca.crt" --arg msp "$(node_msp "$node")" \
-        '{name: $name, endpoint: $endpoint, operationsUrl: $ops, tlsRootCertPath: $tls, hsmTokenLabel: $name,
-          mspPath: $msp}'
+        '{name: $name, endpoint: $endpoint, operationsUrl: $ops, operationsTlsRootCertPath: $tls, tlsRootCertPath: $tls,
+          hsmTokenLabel: $name, mspPath: $msp}'
     done | jq -cs .)
     users=$(for user in registrar ${ORG_USERS[$org]}; do
       jq -cn --arg u "$user" --arg msp "$(user_msp "$org" "$user")" \

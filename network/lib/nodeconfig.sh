@@ -9,12 +9,13 @@ yaml_replace_block() { # <file> <header> <block>
   local file=$1 count
   count=$(grep -cxF -- "$2" "$file" || true)
   [ "$count" = 1 ] || die "expected one '$2' line in $file, found $count"
-  HEADER=$2 BLOCK=$3 awk '
+  # umask: the file holds a PIN, and this temporary copy replaces it.
+  (umask 077 && HEADER=$2 BLOCK=$3 awk '
     function indent(s) { match(s, /^ */); return RLENGTH }
     !skipping && $0 == ENVIRON["HEADER"] { print ENVIRON["BLOCK"]; skipping = 1; depth = indent($0); next }
     skipping { if ($0 ~ /^[[:space:]]*(#.*)?$/ || indent($0) > depth) next; skipping = 0 }
     { print }
-  ' "$file" >"$file.tmp"
+  ' "$file" >"$file.tmp")
   mv "$file.tmp" "$file"
 }
 
@@ -30,6 +31,8 @@ write_fabric_config() { # <core.yaml|orderer.yaml> <dir> <token label>
   if [ "$name" = core.yaml ]; then
     yaml_replace_block "$file.new" "  externalBuilders:" "$(
       printf '  externalBuilders:\n    - name: ccaas\n      path: %s\n' "$NETWORK_DIR/builders/ccaas"
+      # The ccaas release step reads the peer's chaincode client certificate and key from these.
+      printf '      propagateEnvironment:\n' && printf '        - %s\n' KYC_CCAAS_CLIENT_CERT KYC_CCAAS_CLIENT_KEY
     )"
   fi
   mv "$file.new" "$file"

@@ -5,7 +5,11 @@
 orderer_home() { printf '%s/%s\n' "$DATA_DIR" "$1"; }
 orderer_address() { printf '127.0.0.1:%s\n' "${NODE_PORT[$1]}"; }
 orderer_admin_address() { printf '127.0.0.1:%s\n' "${NODE_ADMIN_PORT[$1]}"; }
-orderer_ops_url() { printf 'http://127.0.0.1:%s\n' "${NODE_OPS_PORT[$1]}"; }
+orderer_ops_url() { printf 'https://127.0.0.1:%s\n' "${NODE_OPS_PORT[$1]}"; }
+
+# The orderer logs its whole configuration, the HSM PIN included, once at start ("Orderer config values",
+# logger orderer.common.server); that logger is kept at WARNING (last term: it wins over any user spec).
+ORDERER_QUIET_LOGGERS=orderer.common.server=warning
 
 write_orderer_env() { # <orderer>
   local node=$1 org=${NODE_ORG[$1]} home tls
@@ -15,7 +19,7 @@ write_orderer_env() { # <orderer>
   mkdir -p "$home/ledger" "$home/consensus/wal" "$home/consensus/snapshot"
   cat >"$home/env" <<EOT
 FABRIC_CFG_PATH=$home/config
-FABRIC_LOGGING_SPEC=${KYC_ORDERER_LOGGING_SPEC:-INFO}
+FABRIC_LOGGING_SPEC=${KYC_ORDERER_LOGGING_SPEC:-INFO}:$ORDERER_QUIET_LOGGERS
 FABRIC_LOGGING_FORMAT=$LOG_FORMAT
 ORDERER_GENERAL_LISTENADDRESS=127.0.0.1
 ORDERER_GENERAL_LISTENPORT=${NODE_PORT[$node]}
@@ -40,6 +44,11 @@ ORDERER_ADMIN_TLS_ROOTCAS=[$tls/ca.crt]
 ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED=true
 ORDERER_ADMIN_TLS_CLIENTROOTCAS=[$tls/ca.crt]
 ORDERER_OPERATIONS_LISTENADDRESS=127.0.0.1:${NODE_OPS_PORT[$node]}
+ORDERER_OPERATIONS_TLS_ENABLED=true
+ORDERER_OPERATIONS_TLS_CERTIFICATE=$tls/server.crt
+ORDERER_OPERATIONS_TLS_PRIVATEKEY=$tls/server.key
+ORDERER_OPERATIONS_TLS_CLIENTAUTHREQUIRED=false
+ORDERER_OPERATIONS_TLS_CLIENTROOTCAS=[$tls/ca.crt]
 ORDERER_METRICS_PROVIDER=prometheus
 EOT
 }
@@ -50,7 +59,7 @@ orderer_start() { # <orderer>
 }
 
 orderer_wait() { # <orderer>
-  wait_for_node "$1" 60 "healthy /healthz" http_healthy "$(orderer_ops_url "$1")"
+  wait_for_node "$1" 60 "healthy /healthz" http_healthy "$(orderer_ops_url "$1")" "$(node_tls "$1")/ca.crt"
 }
 
 # Runs `osnadmin <args...>` against <orderer>'s admin endpoint as OrdererOrg's Admin (TLS client cert).
@@ -63,12 +72,13 @@ osnadmin() { # <orderer> <args...>
 }
 
 # A channel orders transactions only once its consenters have a leader (Raft elects one seconds after a
-# start); /healthz is green before that, so `up` waits on the consensus metrics, Raft's or SmartBFT's.
+# start); /healthz is green before that, so `up` waits on the consensus metrics, Raft's or SmartBFT's
+# (read with OrdererOrg's Admin TLS client certificate: /metrics needs one).
 ordering_has_leader() { # <channel>
-  local node
+  local node out
   for node in "${ORDERERS[@]}"; do
-    if curl -fsS -m 2 "$(orderer_ops_url "$node")/metrics" 2>/dev/null |
-      grep -Eq "^consensus_(etcdraft|BFT)_is_leader\{channel=\"$1\"\} 1"; then
+    out=$(ops_get "$node" /metrics 2>/dev/null) || continue
+    if grep -Eq "^consensus_(etcdraft|BFT)_is_leader\{channel=\"$1\"\} 1" <<<"$out"; then
       return 0
     fi
   done

@@ -4,7 +4,11 @@
 
 peer_home() { printf '%s/%s\n' "$DATA_DIR" "$1"; }
 peer_address() { printf '127.0.0.1:%s\n' "${NODE_PORT[$1]}"; }
-peer_ops_url() { printf 'http://127.0.0.1:%s\n' "${NODE_OPS_PORT[$1]}"; }
+peer_ops_url() { printf 'https://127.0.0.1:%s\n' "${NODE_OPS_PORT[$1]}"; }
+
+# The peer logs its whole configuration, the HSM PIN included, once at start (logger nodeCmd: "Peer config
+# with combined core.yaml settings ..."); that logger is kept at WARNING (last term: it wins).
+PEER_QUIET_LOGGERS=nodeCmd=warning
 
 # Gossip bootstrap: another peer of the same org (itself when it is alone).
 peer_bootstrap() { # <peer>
@@ -26,7 +30,7 @@ write_peer_env() { # <peer>
   mkdir -p "$home/ledger" "$home/snapshots"
   cat >"$home/env" <<EOF
 FABRIC_CFG_PATH=$home/config
-FABRIC_LOGGING_SPEC=${KYC_PEER_LOGGING_SPEC:-INFO}
+FABRIC_LOGGING_SPEC=${KYC_PEER_LOGGING_SPEC:-INFO}:$PEER_QUIET_LOGGERS
 FABRIC_LOGGING_FORMAT=$LOG_FORMAT
 CORE_PEER_ID=$peer
 CORE_PEER_LOCALMSPID=${ORG_MSP[$org]}
@@ -47,6 +51,13 @@ CORE_PEER_TLS_KEY_FILE=$tls/server.key
 CORE_PEER_TLS_ROOTCERT_FILE=$tls/ca.crt
 CORE_PEER_LIMITS_CONCURRENCY_GATEWAYSERVICE=2500
 CORE_OPERATIONS_LISTENADDRESS=127.0.0.1:${NODE_OPS_PORT[$peer]}
+CORE_OPERATIONS_TLS_ENABLED=true
+CORE_OPERATIONS_TLS_CERT_FILE=$tls/server.crt
+CORE_OPERATIONS_TLS_KEY_FILE=$tls/server.key
+CORE_OPERATIONS_TLS_CLIENTAUTHREQUIRED=false
+CORE_OPERATIONS_TLS_CLIENTROOTCAS_FILES=$tls/ca.crt
+KYC_CCAAS_CLIENT_CERT=$tls/cc-client.crt
+KYC_CCAAS_CLIENT_KEY=$tls/cc-client.key
 CORE_METRICS_PROVIDER=prometheus
 CORE_VM_ENDPOINT=
 EOF
@@ -58,7 +69,7 @@ peer_start() { # <peer>
 }
 
 peer_wait() { # <peer>
-  wait_for_node "$1" 60 "healthy /healthz" http_healthy "$(peer_ops_url "$1")"
+  wait_for_node "$1" 60 "healthy /healthz" http_healthy "$(peer_ops_url "$1")" "$(node_tls "$1")/ca.crt"
 }
 
 # ------------------------------------------------------------------------------------------ admin CLI

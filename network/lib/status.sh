@@ -18,32 +18,59 @@ node_extra() { # <node>: admin / chaincode / operations endpoints
   esac
 }
 
+# Peers' and orderers' operations endpoints (TLS with the node's TLS certificate) answer /healthz and
+# /version to anyone, but /metrics and /logspec only to a client certificate from the node's org CA
+# (Fabric's "secure" handlers): network.sh shows the org Admin's TLS client certificate.
+ops_url() { # <peer or orderer>
+  if [ "${NODE_KIND[$1]}" = orderer ]; then orderer_ops_url "$1"; else peer_ops_url "$1"; fi
+}
+
+ops_get() { # <peer or orderer> <path>
+  local tls
+  tls=$(user_tls "${NODE_ORG[$1]}" Admin)
+  curl -fsS -m 2 --cacert "$(node_tls "$1")/ca.crt" --cert "$tls/client.crt" --key "$tls/client.key" "$(ops_url "$1")$2"
+}
+
+# Monitoring's view: the node's Prometheus metrics are served (to the org's client certificate).
+metrics_served() { # <peer or orderer>
+  local out # not piped: grep -q would end curl early (SIGPIPE) and pipefail turn that into a failure
+  out=$(ops_get "$1" /metrics 2>/dev/null) && grep -q '^# TYPE ' <<<"$out"
+}
+
 # Succeeds when <node> runs and answers its health check.
 node_healthy() { # <node>
   node_running "$1" || return 1
   case "${NODE_KIND[$1]}" in
     ca) ca_ready "${NODE_ORG[$1]}" ;;
-    orderer) http_healthy "$(orderer_ops_url "$1")" ;;
-    peer) http_healthy "$(peer_ops_url "$1")" ;;
+    orderer | peer) http_healthy "$(ops_url "$1")" "$(node_tls "$1")/ca.crt" ;;
     ccserver) tcp_open "${NODE_PORT[$1]}" ;;
   esac
 }
 
 node_check_name() { # <node>
   case "${NODE_KIND[$1]}" in
-    ccserver) printf 'tcp' ;;
-    *) printf '/healthz' ;;
+    ccserver) printf 'tls port' ;;
+    ca) printf '/healthz' ;;
+    *) printf '/healthz,/metrics' ;;
+  esac
+}
+
+# The status table's check: health, and for peers and orderers also that monitoring can scrape them.
+node_status_ok() { # <node>
+  node_healthy "$1" || return 1
+  case "${NODE_KIND[$1]}" in
+    orderer | peer) metrics_served "$1" ;;
   esac
 }
 
 # Prints the status table; returns 1 when anything is down.
 print_status() {
-  local node state pid rc=0 fmt='%-18s %-9s %-8s %-24s %-8s %s\n'
+  local node state pid rc=0 fmt='%-18s %-9s %-8s %-24s %-17s %s\n'
   # shellcheck disable=SC2059
   printf "$fmt" NODE KIND PID ENDPOINT CHECK STATE
   while read -r node; do
     pid=$(node_pid "$node" || echo -)
-    if node_healthy "$node"; then
+    if node_status_ok "$node"; then
       state=healthy
     elif [ "$pid" = - ]; then
       state=DOWN

@@ -15,6 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { ensureNetwork, lastLines, nodeDataDir, repoRoot, suiteInstance } from '../support/network';
+import { operationsHealthy } from '../support/operations';
 
 /** The parts of network.json these tests read. */
 interface NetworkJson {
@@ -23,6 +24,7 @@ interface NetworkJson {
     readonly name: string;
     readonly tlsRootCertPath: string;
     readonly operationsUrl: string;
+    readonly operationsTlsRootCertPath: string;
   }[];
   readonly orgs: Readonly<
     Record<
@@ -33,6 +35,7 @@ interface NetworkJson {
           readonly name: string;
           readonly mspPath: string;
           readonly operationsUrl: string;
+          readonly operationsTlsRootCertPath: string;
           readonly hsmTokenLabel: string;
         }[];
         readonly users: Readonly<Record<string, { readonly mspPath: string; readonly certPath: string }>>;
@@ -47,6 +50,7 @@ interface NodeInfo {
   readonly kind: 'peer' | 'orderer';
   readonly mspPath: string;
   readonly operationsUrl: string;
+  readonly operationsCaPath: string;
 }
 
 /** One object as `pkcs11-tool --list-objects` prints it. */
@@ -68,6 +72,7 @@ function nodesOf(network: NetworkJson): NodeInfo[] {
       kind: 'peer' as const,
       mspPath: peer.mspPath,
       operationsUrl: peer.operationsUrl,
+      operationsCaPath: peer.operationsTlsRootCertPath,
     })),
   );
   // Orderers carry no mspPath in network.json; their MSP sits beside their tls/ directory.
@@ -76,6 +81,7 @@ function nodesOf(network: NetworkJson): NodeInfo[] {
     kind: 'orderer' as const,
     mspPath: join(dirname(dirname(orderer.tlsRootCertPath)), 'msp'),
     operationsUrl: orderer.operationsUrl,
+    operationsCaPath: orderer.operationsTlsRootCertPath,
   }));
   return [...orderers, ...peers];
 }
@@ -181,15 +187,6 @@ async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
-async function healthy(operationsUrl: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${operationsUrl}/healthz`, { signal: AbortSignal.timeout(2000) });
-    return response.ok && ((await response.json()) as { status?: string }).status === 'OK';
-  } catch {
-    return false;
-  }
-}
-
 /** A copy of a node's process: its real env file, with `overrides` applied last. */
 class NodeCopy {
   readonly #child: ChildProcess;
@@ -247,9 +244,9 @@ class NodeCopy {
   }
 }
 
-async function waitHealthy(copy: NodeCopy, operationsUrl: string, ms: number): Promise<void> {
+async function waitHealthy(copy: NodeCopy, operationsUrl: string, caPath: string, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!(await healthy(operationsUrl))) {
+  while (!(await operationsHealthy(operationsUrl, caPath))) {
     assert.ok(copy.running, `the copy exited instead of starting:\n${lastLines(copy.output, 15)}`);
     assert.ok(Date.now() < deadline, `the copy was not healthy after ${ms} ms:\n${lastLines(copy.output, 15)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -319,7 +316,10 @@ describe('network: node keys live in SoftHSM2', function () {
   for (const kind of ['peer', 'orderer'] as const) {
     it(`a copy of a running ${kind} fails with a PKCS#11 error without its token, and starts with it`, async function () {
       const node = nodesOf(network).find((n) => n.kind === kind)!;
-      assert.ok(await healthy(node.operationsUrl), `${node.name} should be running before the test`);
+      assert.ok(
+        await operationsHealthy(node.operationsUrl, node.operationsCaPath),
+        `${node.name} should be running before the test`,
+      );
       const work = mkdtempSync(join(tmpdir(), `kyc-hsm-${kind}-`));
       tempDirs.push(work);
       mkdirSync(join(work, 'tokens'));
@@ -333,7 +333,8 @@ describe('network: node keys live in SoftHSM2', function () {
         SOFTHSM2_CONF: softhsmConf,
         ...(kind === 'peer' ? peerOverrides(ports, join(work, run)) : ordererOverrides(ports, join(work, run))),
       });
-      const opsUrl = `http://127.0.0.1:${ports[2]!}`;
+      // The copy keeps the node's operations TLS (its env file): https, the node's TLS certificate.
+      const opsUrl = `https://127.0.0.1:${ports[2]!}`;
 
       const withoutToken = new NodeCopy(binary, args, envFile, overrides(emptyConf, 'without'));
       copies.push(withoutToken);
@@ -345,9 +346,12 @@ describe('network: node keys live in SoftHSM2', function () {
 
       const withToken = new NodeCopy(binary, args, envFile, overrides(network.hsm.softhsm2Conf, 'with'));
       copies.push(withToken);
-      await waitHealthy(withToken, opsUrl, 60_000);
+      await waitHealthy(withToken, opsUrl, node.operationsCaPath, 60_000);
       await withToken.stop();
-      assert.ok(await healthy(node.operationsUrl), `${node.name} should still be running`);
+      assert.ok(
+        await operationsHealthy(node.operationsUrl, node.operationsCaPath),
+        `${node.name} should still be running`,
+      );
     });
   }
 });

@@ -17,7 +17,10 @@ export interface OrdererConfig {
   readonly name: string;
   readonly endpoint: string;
   readonly adminEndpoint: string;
+  /** https; `/healthz` answers anyone, `/metrics` and `/logspec` need a client certificate of the node's org. */
   readonly operationsUrl: string;
+  /** The CA that verifies the operations endpoint's server certificate. */
+  readonly operationsTlsRootCertPath: string;
   readonly tlsRootCertPath: string;
   readonly hsmTokenLabel: string;
 }
@@ -25,7 +28,10 @@ export interface OrdererConfig {
 export interface PeerConfig {
   readonly name: string;
   readonly endpoint: string;
+  /** https; `/healthz` answers anyone, `/metrics` and `/logspec` need a client certificate of the node's org. */
   readonly operationsUrl: string;
+  /** The CA that verifies the operations endpoint's server certificate. */
+  readonly operationsTlsRootCertPath: string;
   readonly tlsRootCertPath: string;
   readonly hsmTokenLabel: string;
   readonly mspPath: string;
@@ -65,6 +71,8 @@ type Json = Record<string, unknown>;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const ENDPOINT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 const HTTP_URL = /^https?:\/\/[A-Za-z0-9.-]+:\d{1,5}\/?$/;
+/** Operations endpoints of peers and orderers run TLS only (their `/logspec` must not be open). */
+const HTTPS_URL = /^https:\/\/[A-Za-z0-9.-]+:\d{1,5}\/?$/;
 
 function fail(path: string, message: string): never {
   throw new FabricSetupError('FABRIC_CONFIG_INVALID', `network.json ${path}: ${message}`, { path });
@@ -118,7 +126,8 @@ function parseOrderer(value: unknown, path: string): OrdererConfig {
     name: text(json, 'name', path, NAME),
     endpoint: endpoint(json, 'endpoint', path),
     adminEndpoint: endpoint(json, 'adminEndpoint', path),
-    operationsUrl: text(json, 'operationsUrl', path, HTTP_URL),
+    operationsUrl: text(json, 'operationsUrl', path, HTTPS_URL),
+    operationsTlsRootCertPath: absolutePath(json, 'operationsTlsRootCertPath', path),
     tlsRootCertPath: absolutePath(json, 'tlsRootCertPath', path),
     hsmTokenLabel: text(json, 'hsmTokenLabel', path),
   };
@@ -129,7 +138,8 @@ function parsePeer(value: unknown, path: string): PeerConfig {
   return {
     name: text(json, 'name', path, NAME),
     endpoint: endpoint(json, 'endpoint', path),
-    operationsUrl: text(json, 'operationsUrl', path, HTTP_URL),
+    operationsUrl: text(json, 'operationsUrl', path, HTTPS_URL),
+    operationsTlsRootCertPath: absolutePath(json, 'operationsTlsRootCertPath', path),
     tlsRootCertPath: absolutePath(json, 'tlsRootCertPath', path),
     hsmTokenLabel: text(json, 'hsmTokenLabel', path),
     mspPath: absolutePath(json, 'mspPath', path),

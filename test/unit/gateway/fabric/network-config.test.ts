@@ -49,6 +49,18 @@ describe('gateway/fabric/network-config', () => {
     ['peers that are not an array', ['orgs', 'BankMSP', 'peers'], {}, '.orgs.BankMSP.peers'],
     ['a chaincode name that is not a string', ['chaincodes', 'kyc'], 1, '.chaincodes.kyc'],
     ['a missing pin file', ['orgs', 'BankMSP', 'hsm', 'pinFile'], REMOVE, '.orgs.BankMSP.hsm.pinFile'],
+    [
+      'a plaintext operations URL',
+      ['orderers', 0, 'operationsUrl'],
+      'http://127.0.0.1:9443',
+      '.orderers[0].operationsUrl',
+    ],
+    [
+      "a peer's missing operations TLS root",
+      ['orgs', 'BankMSP', 'peers', 0, 'operationsTlsRootCertPath'],
+      REMOVE,
+      '.orgs.BankMSP.peers[0].operationsTlsRootCertPath',
+    ],
   ];
 
   for (const [what, field, value, path] of cases) {
