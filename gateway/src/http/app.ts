@@ -23,6 +23,8 @@ export interface HttpAppOptions {
   /** Reports whether the service can do its work (ledger reachable, HSM open); false → /healthz 503. */
   readonly health: () => Promise<Readonly<Record<string, boolean>>>;
   readonly metrics: ServiceMetrics;
+  /** Where the log lines go (default stdout); tests read them. */
+  readonly logStream?: { write(line: string): void };
 }
 
 export interface ErrorBody {
@@ -151,6 +153,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     logger: {
       level: options.logLevel,
       serializers: { req: requestLogFields },
+      ...(options.logStream === undefined ? {} : { stream: options.logStream }),
     },
     bodyLimit: options.bodyLimit,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
