@@ -57,9 +57,10 @@ describe('HTTP shell', () => {
     assert.equal(response.status, status);
     const body = (await response.json()) as { error?: { code?: unknown; message?: unknown } };
     assert.deepEqual(Object.keys(body), ['error']);
-    assert.equal(body.error?.code, code);
-    assert.equal(typeof body.error?.message, 'string');
-    return String(body.error?.message);
+    const error = body.error ?? {};
+    assert.equal(typeof error.message, 'string');
+    assert.equal(error.code, code);
+    return String(error.message);
   }
 
   it('answers an over-long path parameter with 414 in the documented shape, without echoing the path', async () => {
