@@ -33,6 +33,7 @@ export class RegistrationLimits {
   readonly #options: RegistrationLimitOptions;
   readonly #state: JsonState<LimitsDocument>;
   readonly #now: () => Date;
+  readonly #reserved: string[] = [];
 
   constructor(options: RegistrationLimitOptions) {
     this.#options = options;
@@ -55,8 +56,10 @@ export class RegistrationLimits {
     officer: string,
     create: () => Promise<R>,
   ): Promise<R> {
-    const open = this.#current();
-    if (open.filter(([, r]) => r.officer === officer).length >= this.#options.maxOpenPerOfficer) {
+    // Places being signed for right now count too: creation awaits the HSM, and concurrent requests must not
+    // all pass the check before the first one is counted.
+    const open = [...this.#current().map(([, r]) => r.officer), ...this.#reserved];
+    if (open.filter((o) => o === officer).length >= this.#options.maxOpenPerOfficer) {
       throw new KycError(
         'KYC_RATE_LIMITED',
         `this officer has ${this.#options.maxOpenPerOfficer} open registrations; wait until they are used or expire`,
@@ -65,7 +68,13 @@ export class RegistrationLimits {
     if (open.length >= this.#options.maxOpen) {
       throw new KycError('KYC_CAPACITY', 'the bank holds as many open registrations as it may; retry later');
     }
-    const registration = await create();
+    this.#reserved.push(officer);
+    let registration: R;
+    try {
+      registration = await create();
+    } finally {
+      this.#reserved.splice(this.#reserved.indexOf(officer), 1);
+    }
     this.#state.update((doc) => {
       doc.open = {
         ...Object.fromEntries(this.#current()),

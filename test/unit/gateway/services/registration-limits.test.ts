@@ -54,6 +54,20 @@ describe('bank service: limits on open registrations', () => {
     assert.equal(l.openCount, 3);
   });
 
+  it('counts registrations still being signed, so concurrent requests cannot pass the cap together', async () => {
+    const l = limits(10, 2);
+    const results = await Promise.allSettled([
+      open(l, 'clerk-a').result,
+      open(l, 'clerk-a').result,
+      open(l, 'clerk-a').result,
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'fulfilled', 'rejected'],
+    );
+    assert.equal(l.openCount, 2);
+  });
+
   it('frees a place when a registration is used or expires, and survives a restart', async () => {
     const l = limits(2, 2);
     const first = await open(l, 'clerk-a').result;
