@@ -2,6 +2,9 @@
 # Starts and stops the organisations' HTTP services (certifier, bank) as background processes, one log each
 # in network/logs/<instance>/, pid files in gateway/data/<instance>/pids/. Used by ./kyc start|stop|status.
 set -euo pipefail
+# The services' state (pending claims, verified results, token digests) and their logs are for the operator
+# alone: everything created from here on is owner-only.
+umask 077
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 instance=${KYC_INSTANCE:-main}
@@ -89,6 +92,18 @@ check_network_generation() {
   fi
   mkdir -p "$data_dir"
   printf '%s\n' "$fingerprint" >"$stamp"
+  restrict_permissions
+}
+
+# State and logs written before the umask above (older versions wrote logs 0644) become owner-only too.
+restrict_permissions() {
+  chmod -R go-rwx "$data_dir"
+  mkdir -p "$log_dir"
+  local name
+  for name in "${services[@]}"; do
+    touch "$log_dir/$name-service.log"
+    chmod 600 "$log_dir/$name-service.log"
+  done
 }
 
 cmd_start() {

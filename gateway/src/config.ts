@@ -38,6 +38,23 @@ export interface CertifierConfig extends CommonConfig {
   readonly decoyDigests: number;
   /** Lifetime of a certification nonce in seconds (`KYC_NONCE_TTL_SECONDS`, default 600). */
   readonly nonceTtlSeconds: number;
+  /** Limits on the state anonymous callers can make the certifier hold (docs/services.md). */
+  readonly limits: CertifierLimits;
+}
+
+export interface CertifierLimits {
+  /** A pending certification is dropped (with its claims) this long after submission (`KYC_PENDING_TTL_SECONDS`, default 7 days), or when its request expires, whichever is first. */
+  readonly pendingTtlSeconds: number;
+  /** Pending certifications one person (key) may have at once (`KYC_MAX_PENDING_PER_PERSON`, default 3). */
+  readonly maxPendingPerPerson: number;
+  /** Pending certifications in all (`KYC_MAX_PENDING_CERTIFICATIONS`, default 1000). */
+  readonly maxPending: number;
+  /** Unused, unexpired nonces in all (`KYC_MAX_NONCES`, default 10000); also caps remembered collection requests. */
+  readonly maxNonces: number;
+  /** Unused, unexpired nonces per client address (`KYC_MAX_NONCES_PER_CLIENT`, default 10). */
+  readonly maxNoncesPerClient: number;
+  /** Approved disclosures wait this long to be collected, then are deleted (`KYC_DISCLOSURE_RETENTION_SECONDS`, default 7 days). */
+  readonly disclosureRetentionSeconds: number;
 }
 
 export interface BankConfig extends CommonConfig {
@@ -47,6 +64,10 @@ export interface BankConfig extends CommonConfig {
   readonly minLevel: AssuranceLevel;
   /** Lifetime of a registration QR in seconds (`KYC_REGISTRATION_TTL_SECONDS`, default 600). */
   readonly registrationTtlSeconds: number;
+  /** Open (unused, unexpired) registrations in all (`KYC_MAX_OPEN_REGISTRATIONS`, default 1000). */
+  readonly maxOpenRegistrations: number;
+  /** Open registrations per officer (`KYC_MAX_OPEN_REGISTRATIONS_PER_OFFICER`, default 50). */
+  readonly maxOpenRegistrationsPerOfficer: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -106,6 +127,20 @@ export function certifierConfig(env: Env = process.env): CertifierConfig {
     validityDays: intFrom(env, 'KYC_VALIDITY_DAYS', 365, 1, 3650),
     decoyDigests: intFrom(env, 'KYC_DECOY_DIGESTS', 2, 0, 16),
     nonceTtlSeconds: intFrom(env, 'KYC_NONCE_TTL_SECONDS', 600, 30, 3600),
+    limits: certifierLimits(env),
+  };
+}
+
+const WEEK_SECONDS = 7 * 24 * 3600;
+
+function certifierLimits(env: Env): CertifierLimits {
+  return {
+    pendingTtlSeconds: intFrom(env, 'KYC_PENDING_TTL_SECONDS', WEEK_SECONDS, 60, 30 * 24 * 3600),
+    maxPendingPerPerson: intFrom(env, 'KYC_MAX_PENDING_PER_PERSON', 3, 1, 100),
+    maxPending: intFrom(env, 'KYC_MAX_PENDING_CERTIFICATIONS', 1000, 1, 1_000_000),
+    maxNonces: intFrom(env, 'KYC_MAX_NONCES', 10_000, 1, 1_000_000),
+    maxNoncesPerClient: intFrom(env, 'KYC_MAX_NONCES_PER_CLIENT', 10, 1, 10_000),
+    disclosureRetentionSeconds: intFrom(env, 'KYC_DISCLOSURE_RETENTION_SECONDS', WEEK_SECONDS, 60, 30 * 24 * 3600),
   };
 }
 
@@ -124,5 +159,7 @@ export function bankConfig(env: Env = process.env): BankConfig {
     trustedCertifiers: trusted,
     minLevel: LEVELS.find((l) => l === minLevel) ?? 2,
     registrationTtlSeconds: intFrom(env, 'KYC_REGISTRATION_TTL_SECONDS', 600, 30, 3600),
+    maxOpenRegistrations: intFrom(env, 'KYC_MAX_OPEN_REGISTRATIONS', 1000, 1, 1_000_000),
+    maxOpenRegistrationsPerOfficer: intFrom(env, 'KYC_MAX_OPEN_REGISTRATIONS_PER_OFFICER', 50, 1, 100_000),
   };
 }

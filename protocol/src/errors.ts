@@ -29,6 +29,11 @@ export const ERROR_CODES = [
   'KYC_UNAUTHENTICATED',
   /** Too many requests from this client; retry after the time the response names. */
   'KYC_RATE_LIMITED',
+  /**
+   * The service holds as much pending state (nonces, certifications, registrations) as it is configured to;
+   * nothing was stored. Retry later.
+   */
+  'KYC_CAPACITY',
   /** The service could not complete the operation (ledger unreachable, HSM failure). Safe to retry. */
   'KYC_UNAVAILABLE',
   /** An unexpected failure; the message carries no detail meant for clients. */

@@ -26,8 +26,10 @@ export type { ErrorCode } from './errors';
 export { MAX_JWS_LENGTH, decodeJws, signJws, verifiesWith, verifyJws } from './jws';
 export type { DecodedJws, Es256Signer, JwsHeader } from './jws';
 export {
+  CERTIFICATION_ID,
   LEVELS,
   MAX_CERTIFICATION_REQUEST_LIFETIME_SECONDS,
+  MAX_COLLECTION_REQUEST_LIFETIME_SECONDS,
   MAX_CLOCK_SKEW_SECONDS,
   MAX_SIGNED_LIFETIME_SECONDS,
   MSP_ID,
@@ -38,10 +40,19 @@ export {
   TYP,
   assertFresh,
   parseCertificationRequestPayload,
+  parseCollectionRequestPayload,
   parseConsentPayload,
   parseRegistrationPayload,
 } from './messages';
-export type { AssuranceLevel, CertificationRequestPayload, ConsentPayload, RegistrationPayload } from './messages';
+export type {
+  AssuranceLevel,
+  CertificationRequestPayload,
+  CollectionRequestPayload,
+  ConsentPayload,
+  RegistrationPayload,
+} from './messages';
+export { createCollectionRequest, verifyCollectionRequest } from './collection';
+export type { CollectionRequestOptions, VerifiedCollectionRequest } from './collection';
 export { parsePresentation } from './presentation';
 export type { Presentation } from './presentation';
 export { ATTESTATION_DOC_TYPE, REVOCATION_REASONS } from './attestation';

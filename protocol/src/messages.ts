@@ -15,6 +15,8 @@ export const TYP = {
   registration: 'kyc-registration+jwt',
   /** Person → bank: consent to present these disclosures for this registration. Signed by the person's key. */
   consent: 'kyc-consent+jwt',
+  /** Person → certifier: "give me the outcome of my certification". Signed by the person's key. */
+  collectionRequest: 'kyc-collection-request+jwt',
 } as const;
 
 /** Media type of the plaintext inside a presentation JWE (`cty` header). */
@@ -41,6 +43,13 @@ export const MAX_SIGNED_LIFETIME_SECONDS = 3600;
  */
 export const MAX_CERTIFICATION_REQUEST_LIFETIME_SECONDS = 30 * 24 * 3600;
 
+/**
+ * Longest lifetime of a collection request: it is sent the moment it is made, so it lives minutes, not days.
+ */
+export const MAX_COLLECTION_REQUEST_LIFETIME_SECONDS = 300;
+/** Certification ids as a certifier hands them out (opaque; safe in a URL path and in a file name). */
+export const CERTIFICATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
 export interface CertificationRequestPayload {
   readonly sub: string;
   readonly aud: string;
@@ -64,6 +73,18 @@ export interface ConsentPayload {
   readonly kind: string;
   /** {@link disclosuresHash} of the disclosures presented, in order. */
   readonly disclosures_hash: string;
+}
+
+/** Person → certifier: "give me the outcome of certification `certification_id`", signed by the person's key. */
+export interface CollectionRequestPayload {
+  readonly sub: string;
+  /** The certifier's MSP id. */
+  readonly aud: string;
+  readonly certification_id: string;
+  readonly iat: number;
+  readonly exp: number;
+  /** Random, ≥ 128 bits: makes every request distinct; the certifier accepts each request once. */
+  readonly jti: string;
 }
 
 export interface RegistrationPayload {
@@ -171,6 +192,23 @@ export function parseConsentPayload(payload: Record<string, unknown>): ConsentPa
     certifier: str(payload, 'certifier', MSP_ID, what),
     kind: str(payload, 'kind', RECORD_KIND, what),
     disclosures_hash: str(payload, 'disclosures_hash', DIGEST, what),
+  };
+}
+
+/**
+ * Checks the shape of a collection request payload (not its signature, audience or freshness).
+ *
+ * @throws KycError KYC_INVALID_ARGUMENT naming the offending field.
+ */
+export function parseCollectionRequestPayload(payload: Record<string, unknown>): CollectionRequestPayload {
+  const what = 'collection request';
+  return {
+    sub: personSubject(payload, what),
+    aud: str(payload, 'aud', MSP_ID, what),
+    certification_id: str(payload, 'certification_id', CERTIFICATION_ID, what),
+    iat: seconds(payload, 'iat', what),
+    exp: seconds(payload, 'exp', what),
+    jti: str(payload, 'jti', NONCE, what),
   };
 }
 

@@ -17,10 +17,13 @@ export interface RunningServices {
   release(): void;
 }
 
-function servicesScript(command: string): { code: number | null; output: string } {
+function servicesScript(
+  command: string,
+  extraEnv: Readonly<Record<string, string>> = {},
+): { code: number | null; output: string } {
   const result = spawnSync('bash', [join(repoRoot(), 'gateway', 'services.sh'), command], {
     cwd: repoRoot(),
-    env: { ...process.env, KYC_INSTANCE: suiteInstance() },
+    env: { ...process.env, ...extraEnv, KYC_INSTANCE: suiteInstance() },
     encoding: 'utf8',
   });
   return { code: result.status, output: `${result.stdout}${result.stderr}` };
@@ -43,5 +46,24 @@ export function ensureServices(): RunningServices {
     release: () => {
       if (started) servicesScript('stop');
     },
+  };
+}
+
+/**
+ * Restarts both services with `extraEnv` added to their environment (e.g. low limits for one test); call it
+ * again with `{}` to restore the usual configuration, also when the test fails.
+ */
+export function restartServices(extraEnv: Readonly<Record<string, string>>): void {
+  servicesScript('stop');
+  const start = servicesScript('start', extraEnv);
+  if (start.code !== 0) throw new Error(`gateway/services.sh start failed:\n${start.output}`);
+}
+
+/** The services' state directory and log files of the suite's instance. */
+export function serviceFiles(): { readonly dataDir: string; readonly logs: readonly string[] } {
+  const logDir = join(repoRoot(), 'network', 'logs', suiteInstance());
+  return {
+    dataDir: join(repoRoot(), 'gateway', 'data', suiteInstance()),
+    logs: ['certifier', 'bank'].map((name) => join(logDir, `${name}-service.log`)),
   };
 }

@@ -120,6 +120,19 @@ export async function createCertificationRequest(
   return { request, payload, claimsSalt };
 }
 
+function approvedDisclosures(state: CertificationState): readonly string[] {
+  if (state.status === 'approved' && state.disclosures === undefined && state.collectedAt !== undefined) {
+    throw new KycError(
+      'KYC_CONFLICT',
+      `certification ${state.id}: the disclosures were already collected and are not handed out again`,
+    );
+  }
+  if (state.status !== 'approved' || state.record === undefined || state.disclosures === undefined) {
+    throw new KycError('KYC_INVALID_ARGUMENT', `certification ${state.id} is ${state.status}, not approved`);
+  }
+  return state.disclosures;
+}
+
 /**
  * Turns an approved certification into a credential, after checking that it answers this request: same
  * certifier and kind, and disclosures that parse and open exactly the claims submitted (their claims hash
@@ -133,13 +146,11 @@ export function credentialFromApproval(
   state: CertificationState,
   now: Date = new Date(),
 ): Credential {
-  if (state.status !== 'approved' || state.record === undefined || state.disclosures === undefined) {
-    throw new KycError('KYC_INVALID_ARGUMENT', `certification ${state.id} is ${state.status}, not approved`);
-  }
-  const byName = parseDisclosureSet(state.disclosures, 'certification');
+  const disclosures = approvedDisclosures(state);
+  const byName = parseDisclosureSet(disclosures, 'certification');
   // From the Map: a claim named like an Object.prototype member (`constructor`) stays an ordinary claim.
   const received = Object.fromEntries([...byName].map(([name, disclosure]) => [name, disclosure.value]));
-  if (state.record.certifier !== pending.certifier || state.record.kind !== pending.kind) {
+  if (state.record?.certifier !== pending.certifier || state.record.kind !== pending.kind) {
     throw new KycError('KYC_MISMATCH', 'the certified record is not for the certifier and kind requested');
   }
   if (claimsHash(received, pending.claimsSalt) !== pending.claimsHash) {
@@ -148,7 +159,7 @@ export function credentialFromApproval(
   return {
     personId: pending.personId,
     record: state.record,
-    disclosures: [...state.disclosures],
+    disclosures: [...disclosures],
     storedAt: now.toISOString(),
   };
 }

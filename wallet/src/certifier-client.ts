@@ -1,4 +1,13 @@
-import { KycError, MSP_ID, NONCE, RECORD_KIND, type Claims } from '../../protocol/src';
+import {
+  CERTIFICATION_ID,
+  KycError,
+  MSP_ID,
+  NONCE,
+  RECORD_KIND,
+  createCollectionRequest,
+  type Claims,
+  type Es256Signer,
+} from '../../protocol/src';
 import { isIsoUtc, parseRecordReference, type RecordReference } from './credential';
 import { checkServiceUrl, requestJson, type HttpOptions } from './http';
 
@@ -7,7 +16,9 @@ import { checkServiceUrl, requestJson, type HttpOptions } from './http';
  *
  * - `POST /v1/certifications/nonce` `{}` → `{ nonce, certifier, expiresAt }`
  * - `POST /v1/certifications` `{ personId, kind, claims, claimsSalt, request }` → `{ id, status }`
- * - `GET /v1/certifications/:id` → `{ id, status, disclosures?, record?, reason? }`
+ * - `GET /v1/certifications/:id` → `{ id, status }`
+ * - `POST /v1/certifications/collect` `{ request }` (signed by the person's key) →
+ *   `{ id, status, disclosures?, record?, reason?, collectedAt? }`: the disclosures the first time only
  *
  * Every answer is checked before it is returned; errors come back as `KycError` with the service's code.
  */
@@ -47,6 +58,14 @@ export interface CertificationState {
   readonly record?: RecordReference;
   /** May be present when rejected: why, in words for the person. */
   readonly reason?: string;
+  /** Present once the disclosures were collected: they are not handed out again. */
+  readonly collectedAt?: string;
+}
+
+/** The person's key as the collection request needs it. */
+export interface CollectingKey {
+  readonly did: string;
+  readonly sign: Es256Signer;
 }
 
 export interface CertifierClient {
@@ -54,12 +73,19 @@ export interface CertifierClient {
   requestNonce(): Promise<NonceResponse>;
   /** @throws KycError with the service's code, or KYC_UNAVAILABLE. */
   submit(submission: CertificationSubmission): Promise<SubmitResponse>;
-  /** @throws KycError with the service's code, or KYC_UNAVAILABLE. */
-  status(id: string): Promise<CertificationState>;
+  /** Status only (no key needed). @throws KycError with the service's code, or KYC_UNAVAILABLE. */
+  status(id: string): Promise<SubmitResponse>;
+  /**
+   * Collects the outcome with a fresh request signed by `key` for `certifier` (the MSP id of the nonce
+   * answer). The certifier hands the disclosures out once.
+   *
+   * @throws KycError with the service's code, or KYC_UNAVAILABLE.
+   */
+  collect(id: string, key: CollectingKey, certifier: string): Promise<CertificationState>;
 }
 
 /** Request ids are opaque to the wallet but must be safe in a URL path and in a file. */
-export const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export const REQUEST_ID = CERTIFICATION_ID;
 const STATUSES: readonly string[] = ['pending', 'approved', 'rejected'];
 const MAX_REASON_LENGTH = 500;
 
@@ -96,17 +122,25 @@ function parseState(value: unknown, expectedId: string): CertificationState {
     bad('certification id');
   }
   if (status === 'approved') {
-    const disclosures = body.disclosures;
-    if (!Array.isArray(disclosures) || !disclosures.every((d) => typeof d === 'string')) {
-      bad('disclosure list');
-    }
-    return { id, status, disclosures, record: parseRecordReference(body.record) };
+    return parseApproved(id, body);
   }
   const reason = body.reason;
   if (typeof reason === 'string') {
     return { id, status, reason: reason.slice(0, MAX_REASON_LENGTH) };
   }
   return { id, status };
+}
+
+function parseApproved(id: string, body: Record<string, unknown>): CertificationState {
+  const { disclosures, collectedAt } = body;
+  const record = parseRecordReference(body.record);
+  if (disclosures === undefined && isIsoUtc(collectedAt)) {
+    return { id, status: 'approved', record, collectedAt };
+  }
+  if (!Array.isArray(disclosures) || !disclosures.every((d) => typeof d === 'string')) {
+    bad('disclosure list');
+  }
+  return { id, status: 'approved', disclosures, record };
 }
 
 function checkSubmission(submission: CertificationSubmission): void {
@@ -140,14 +174,29 @@ export function certifierClient(baseUrl: string, options: Readonly<HttpOptions> 
       return parseIdAndStatus(asObject(await post('v1/certifications', submission), 'submission answer'));
     },
     async status(id) {
-      if (!REQUEST_ID.test(id)) {
-        throw new KycError('KYC_INVALID_ARGUMENT', 'certification id is malformed');
-      }
+      checkId(id);
       const body = await requestJson(
         { method: 'GET', url: url(`v1/certifications/${encodeURIComponent(id)}`) },
         options,
       );
-      return parseState(body, id);
+      const state = parseIdAndStatus(asObject(body, 'certification status'));
+      return state.id === id ? state : bad('certification id');
+    },
+    async collect(id, key, certifier) {
+      checkId(id);
+      const request = await createCollectionRequest({
+        personId: key.did,
+        sign: key.sign,
+        certifier,
+        certificationId: id,
+      });
+      return parseState(await post('v1/certifications/collect', { request }), id);
     },
   };
+}
+
+function checkId(id: string): void {
+  if (!REQUEST_ID.test(id)) {
+    throw new KycError('KYC_INVALID_ARGUMENT', 'certification id is malformed');
+  }
 }

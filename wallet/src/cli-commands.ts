@@ -106,7 +106,8 @@ export async function collectCommand(
   if (pending === undefined) {
     throw new KycError('KYC_NOT_FOUND', `no pending certification request ${args.id} in this wallet`);
   }
-  const state = await certifierClient(args.certifierUrl, { fetch: ctx.fetch }).status(args.id);
+  const key = await loadPersonKey(ctx.walletDir);
+  const state = await certifierClient(args.certifierUrl, { fetch: ctx.fetch }).collect(args.id, key, pending.certifier);
   if (state.status === 'pending') {
     ctx.out(`request ${args.id} is still pending`);
     return EXIT.pending;

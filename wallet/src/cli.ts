@@ -34,8 +34,9 @@ Commands:
                                     claim name to string value; kind defaults to "identity");
                                     prints the request id
   collect --certifier-url URL --id ID
-                                    fetch the outcome of a request; store the credential once approved
-                                    (exit 3 while pending, 4 if rejected)
+                                    fetch the outcome of a request with a request signed by the wallet
+                                    key; store the credential once approved (the certifier hands the
+                                    disclosures out once; exit 3 while pending, 4 if rejected)
   list                              show credentials (claim names only) and pending requests
   scan QR.png --trust FILE          verify a bank's registration QR code and show who asks for what
   present QR.png --trust FILE --claims a,b [--yes]

@@ -19,6 +19,7 @@ export type {
   CertificationStatus,
   CertificationSubmission,
   CertifierClient,
+  CollectingKey,
   NonceResponse,
   SubmitResponse,
 } from './certifier-client';

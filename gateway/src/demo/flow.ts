@@ -69,7 +69,8 @@ export async function certifyPerson(options: {
     request,
   });
   await options.officer.post(`/v1/certifications/${id}/approve`, { level: options.level });
-  const state = await certifier.status(id);
+  // Collected with a request signed by the person's key: the disclosures are handed out once.
+  const state = await certifier.collect(id, options.key, mspId);
   const credential = credentialFromApproval(
     {
       id,

@@ -60,7 +60,7 @@ async function main(): Promise<void> {
 
   step(
     'The person asks to be certified; the officer checks them and approves at level 2',
-    `claims sent to the certifier only: ${JSON.stringify(CLAIMS)}`,
+    `claims sent to the certifier only: ${JSON.stringify(CLAIMS)}; the wallet collects the outcome once, with a request signed by its key`,
   );
   const { credential, certificationId } = await certifyPerson({
     certifierUrl: certifierCfg.publicUrl,

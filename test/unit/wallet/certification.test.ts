@@ -131,4 +131,12 @@ describe('credentialFromApproval', () => {
       assert.throws(() => credentialFromApproval(pending, { ...state, disclosures }), isCode('KYC_INVALID_ARGUMENT'));
     }
   });
+
+  it('says so when the disclosures were already collected (the certifier hands them out once)', () => {
+    const { id, status, record } = approved();
+    assert.throws(
+      () => credentialFromApproval(pending, { id, status, record, collectedAt: '2026-03-01T12:00:00Z' }),
+      isCode('KYC_CONFLICT'),
+    );
+  });
 });

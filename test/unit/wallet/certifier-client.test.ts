@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
+import { verifyCollectionRequest } from '../../../protocol/src';
 import { certifierClient, personKeyFromPrivateKey } from '../../../wallet/src';
 import {
   CLAIMS,
@@ -63,7 +64,19 @@ describe('certifierClient', () => {
     assert.deepEqual(JSON.parse(request.body), submission);
   });
 
-  it('reads the state with GET /v1/certifications/:id, with disclosures and record once approved', async () => {
+  it('reads the status alone with GET /v1/certifications/:id', async () => {
+    handler = (_req, _body, res) => {
+      sendJson(res, 200, { id: 'req:42', status: 'approved' });
+    };
+    const state = await certifierClient(server.url).status('req:42');
+    const [request] = server.requests;
+    assert.ok(request);
+    assert.equal(request.method, 'GET');
+    assert.equal(request.url, '/v1/certifications/req%3A42');
+    assert.deepEqual(state, { id: 'req:42', status: 'approved' });
+  });
+
+  it('collects with POST /v1/certifications/collect and a fresh request signed by the person, for this id and certifier', async () => {
     handler = (_req, _body, res) => {
       sendJson(res, 200, {
         id: 'req:42',
@@ -72,11 +85,19 @@ describe('certifierClient', () => {
         record: credential.record,
       });
     };
-    const state = await certifierClient(server.url).status('req:42');
-    const [request] = server.requests;
-    assert.ok(request);
-    assert.equal(request.method, 'GET');
-    assert.equal(request.url, '/v1/certifications/req%3A42');
+    const client = certifierClient(server.url);
+    const state = await client.collect('req:42', key, 'CertifierMSP');
+    await client.collect('req:42', key, 'CertifierMSP');
+    const [first, second] = server.requests;
+    assert.ok(first && second);
+    assert.equal(first.method, 'POST');
+    assert.equal(first.url, '/v1/certifications/collect');
+    const token = (JSON.parse(first.body) as { request: string }).request;
+    const { payload } = verifyCollectionRequest(token, { audience: 'CertifierMSP', now: new Date() });
+    assert.equal(payload.sub, key.did);
+    assert.equal(payload.certification_id, 'req:42');
+    assert.ok(payload.exp - payload.iat <= 300, 'short-lived');
+    assert.notEqual((JSON.parse(second.body) as { request: string }).request, token, 'never the same request twice');
     assert.deepEqual(state, {
       id: 'req:42',
       status: 'approved',
@@ -85,11 +106,28 @@ describe('certifierClient', () => {
     });
   });
 
+  it('reads an approval already collected as such (no disclosures, collectedAt)', async () => {
+    handler = (_req, _body, res) => {
+      sendJson(res, 200, {
+        id: 'r1',
+        status: 'approved',
+        record: credential.record,
+        collectedAt: '2026-03-01T12:00:00Z',
+      });
+    };
+    assert.deepEqual(await certifierClient(server.url).collect('r1', key, 'CertifierMSP'), {
+      id: 'r1',
+      status: 'approved',
+      record: credential.record,
+      collectedAt: '2026-03-01T12:00:00Z',
+    });
+  });
+
   it('keeps a rejection reason', async () => {
     handler = (_req, _body, res) => {
       sendJson(res, 200, { id: 'r1', status: 'rejected', reason: 'documents unreadable' });
     };
-    assert.deepEqual(await certifierClient(server.url).status('r1'), {
+    assert.deepEqual(await certifierClient(server.url).collect('r1', key, 'CertifierMSP'), {
       id: 'r1',
       status: 'rejected',
       reason: 'documents unreadable',
@@ -137,6 +175,7 @@ describe('certifierClient', () => {
       sendJson(res, 200, { id: 'other', status: 'pending' });
     };
     await assert.rejects(certifierClient(server.url).status('r1'), isCode('KYC_UNAVAILABLE'));
+    await assert.rejects(certifierClient(server.url).collect('r1', key, 'CertifierMSP'), isCode('KYC_UNAVAILABLE'));
     handler = (_req, _body, res) => {
       sendJson(res, 200, {
         id: 'r1',
@@ -145,7 +184,10 @@ describe('certifierClient', () => {
         record: { ...credential.record, level: 7 },
       });
     };
-    await assert.rejects(certifierClient(server.url).status('r1'), isCode('KYC_INVALID_ARGUMENT'));
+    await assert.rejects(
+      certifierClient(server.url).collect('r1', key, 'CertifierMSP'),
+      isCode('KYC_INVALID_ARGUMENT'),
+    );
   });
 
   it('gives up after the timeout with KYC_UNAVAILABLE', async () => {
@@ -168,6 +210,10 @@ describe('certifierClient', () => {
       assert.throws(() => certifierClient(url), isCode('KYC_INVALID_ARGUMENT'));
     }
     await assert.rejects(certifierClient(server.url).status('../admin'), isCode('KYC_INVALID_ARGUMENT'));
+    await assert.rejects(
+      certifierClient(server.url).collect('../admin', key, 'CertifierMSP'),
+      isCode('KYC_INVALID_ARGUMENT'),
+    );
     assert.equal(server.requests.length, 0);
   });
 });

@@ -12,6 +12,7 @@ import {
   parseConsentPayload,
   publicKeyFromDidKey,
   TYP,
+  verifyCollectionRequest,
   verifyJws,
 } from '../../../protocol/src';
 import { parsePresentation } from '../../../protocol/src';
@@ -72,6 +73,7 @@ describe('wallet CLI', () => {
     let bankServer: TestServer;
     const bank = bankEncryptionKey();
     let approve = false;
+    const collections: string[] = [];
     let submitted:
       | { personId: string; kind: string; claims: Record<string, string>; claimsSalt: string; request: string }
       | undefined;
@@ -111,7 +113,17 @@ describe('wallet CLI', () => {
         } else if (req.method === 'POST' && req.url === '/v1/certifications') {
           submitted = JSON.parse(body);
           sendJson(res, 202, { id: 'req-1', status: 'pending' });
-        } else if (req.url === '/v1/certifications/req-1' && submitted !== undefined) {
+        } else if (req.method === 'POST' && req.url === '/v1/certifications/collect' && submitted !== undefined) {
+          // The fake certifier checks the collection request as the real one does: the person's key, this id.
+          const { payload } = verifyCollectionRequest((JSON.parse(body) as { request: unknown }).request, {
+            audience: 'CertifierMSP',
+            now: new Date(),
+          });
+          collections.push(payload.certification_id);
+          if (payload.sub !== submitted.personId || payload.certification_id !== 'req-1') {
+            sendJson(res, 404, { error: { code: 'KYC_NOT_FOUND', message: 'no such certification for this key' } });
+            return;
+          }
           const disclosures = Object.entries(submitted.claims).map(
             ([name, value]) => createDisclosure(randomBytes(16).toString('base64url'), name, value).disclosure,
           );
@@ -191,6 +203,7 @@ describe('wallet CLI', () => {
       const done = await cli(['collect', '--certifier-url', certifier.url, '--id', 'req-1']);
       assert.equal(done.code, 0, done.err);
       assert.match(done.out, /stored CertifierMSP\/identity v1, level 2/);
+      assert.deepEqual(collections, ['req-1', 'req-1'], 'each collection is a request signed by the wallet key');
       const again = await cli(['collect', '--certifier-url', certifier.url, '--id', 'req-1']);
       assert.equal(again.code, 1);
       assert.match(again.err, /^KYC_NOT_FOUND/);

@@ -5,6 +5,7 @@ import type { KycLedger } from '../../ledger/kyc-ledger';
 import { officerEnrollment } from '../common/officer-enrollment';
 import { runMain, serve } from '../common/serve';
 import { loadOrCreateEncryptionKey } from './encryption-key';
+import { RegistrationLimits } from './registration-limits';
 import { RegistrationService } from './registrations';
 import { bankRoutes } from './routes';
 
@@ -43,8 +44,21 @@ runMain(async () => {
             }),
         },
       });
+      const limits = new RegistrationLimits({
+        dataDir: config.dataDir,
+        maxOpen: config.maxOpenRegistrations,
+        maxOpenPerOfficer: config.maxOpenRegistrationsPerOfficer,
+        isPending: (id) => {
+          try {
+            return registrations.get(id).status !== 'verified';
+          } catch {
+            return false;
+          }
+        },
+      });
       return bankRoutes({
         registrations,
+        limits,
         directory: officers,
         officers: officerEnrollment(officers, runtime, 'bank-verifier'),
         ledgerFor,

@@ -6,12 +6,15 @@ import { errorBodySchema, publicRateLimit } from '../../http/app';
 import type { ServiceMetrics } from '../../http/metrics';
 import type { KycLedger } from '../../ledger/kyc-ledger';
 import { officerRoutes, type OfficerEnrollment } from '../common/officer-routes';
+import type { RegistrationLimits } from './registration-limits';
 import type { Registration, RegistrationService } from './registrations';
 
 /** The bank service's HTTP API (docs/services.md). The wallet-facing endpoint is public and rate limited. */
 
 export interface BankRouteDeps {
   readonly registrations: RegistrationService;
+  /** Caps on open registrations (in all, per officer). */
+  readonly limits: RegistrationLimits;
   readonly directory: TokenDirectory;
   readonly officers: OfficerEnrollment;
   readonly ledgerFor: (officer: string) => KycLedger;
@@ -72,12 +75,12 @@ export function bankRoutes(deps: BankRouteDeps): (app: FastifyInstance) => void 
           security: secured,
           summary: 'Open a registration: signed QR payload for the wallet',
           body: NewRegistrationBody,
-          response: { 400: errorBodySchema, 401: errorBodySchema },
+          response: { 400: errorBodySchema, 401: errorBodySchema, 429: errorBodySchema, 507: errorBodySchema },
         },
       },
       async (request, reply) => {
         const who = officer(request);
-        const registration = await deps.registrations.create(who.name, request.body);
+        const registration = await deps.limits.admit(who.name, () => deps.registrations.create(who.name, request.body));
         const qr = await deps.renderQrCode(registration.jws);
         return reply.status(201).send({
           ...view(registration),

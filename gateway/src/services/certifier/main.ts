@@ -22,6 +22,7 @@ runMain(async () => {
         validityDays: config.validityDays,
         decoyDigests: config.decoyDigests,
         nonceTtlSeconds: config.nonceTtlSeconds,
+        limits: config.limits,
         ledgerFor,
       });
       return Promise.resolve(

@@ -46,6 +46,15 @@ const SubmitBody = Type.Object(
   },
   { additionalProperties: false },
 );
+const CollectBody = Type.Object(
+  {
+    request: Type.String({
+      maxLength: 16384,
+      description: 'collection-request JWS (typ kyc-collection-request+jwt) signed by the person',
+    }),
+  },
+  { additionalProperties: false },
+);
 const ApproveBody = Type.Object(
   { level: Type.Integer({ minimum: 1, maximum: 3, description: 'assurance level: 1 low, 2 substantial, 3 high' }) },
   { additionalProperties: false },
@@ -63,25 +72,29 @@ const RevokeBody = Type.Object(
   { additionalProperties: false },
 );
 
-/** What the person sees of their certification: never the claims, the disclosures once approved. */
-function publicView(c: Certification): Record<string, unknown> {
+/**
+ * What the person collects (with a request signed by their key): the status, the reason of a rejection, and
+ * once approved the record reference and, the first time only, the disclosures. Never the claims.
+ */
+function collectedView(c: Certification): Record<string, unknown> {
   return {
     id: c.id,
     status: c.status,
-    personId: c.personId,
     kind: c.kind,
     submittedAt: c.submittedAt,
     ...(c.decidedAt === undefined ? {} : { decidedAt: c.decidedAt }),
     ...(c.reason === undefined ? {} : { reason: c.reason }),
     ...(c.disclosures === undefined ? {} : { disclosures: c.disclosures }),
     ...(c.record === undefined ? {} : { record: c.record }),
+    ...(c.collectedAt === undefined ? {} : { collectedAt: c.collectedAt }),
   };
 }
 
 function officerView(c: Certification): Record<string, unknown> {
   // Officers review claims; the disclosures (salts) are for the person alone.
   return {
-    ...publicView({ ...c, disclosures: undefined }),
+    ...collectedView({ ...c, disclosures: undefined }),
+    personId: c.personId,
     claims: c.claims,
     ...(c.decidedBy === undefined ? {} : { decidedBy: c.decidedBy }),
   };
@@ -104,7 +117,7 @@ export function certifierRoutes(deps: CertifierRouteDeps): (app: FastifyInstance
           response: { 200: Type.Object({ nonce: Type.String(), certifier: Type.String(), expiresAt: Type.String() }) },
         },
       },
-      () => deps.certifications.issueNonce(),
+      (request) => deps.certifications.issueNonce(request.ip),
     );
 
     app.post<{ Body: Static<typeof SubmitBody> }>(
@@ -127,11 +140,29 @@ export function certifierRoutes(deps: CertifierRouteDeps): (app: FastifyInstance
         config: publicRateLimit(deps.rateLimitPerMinute),
         schema: {
           tags: tags.person,
-          summary: 'Status of a certification; the disclosures once approved (the id is the capability)',
+          summary: "Status of a certification (pending, approved, rejected); nothing else without the person's key",
           params: Type.Object({ id: Id }),
+          response: { 200: Type.Object({ id: Id, status: Type.String() }), ...Errors },
         },
       },
-      (request) => publicView(deps.certifications.get(request.params.id)),
+      (request) => {
+        const { id, status } = deps.certifications.get(request.params.id);
+        return { id, status };
+      },
+    );
+
+    app.post<{ Body: Static<typeof CollectBody> }>(
+      '/v1/certifications/collect',
+      {
+        config: publicRateLimit(deps.rateLimitPerMinute),
+        schema: {
+          tags: tags.person,
+          summary: "Collect the outcome with a request signed by the person's key; the disclosures are handed out once",
+          body: CollectBody,
+          response: { ...Errors, 410: errorBodySchema, 422: errorBodySchema },
+        },
+      },
+      (request) => collectedView(deps.certifications.collect(request.body.request)),
     );
 
     app.get<{ Querystring: { status?: 'pending' | 'approved' | 'rejected' } }>(
