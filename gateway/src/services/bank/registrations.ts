@@ -180,6 +180,7 @@ export class RegistrationService {
       status: 'pending',
     };
     this.#state.update((s) => {
+      this.#dropExpiredPending(s);
       s.registrations[id] = registration;
     });
     return registration;
@@ -254,6 +255,14 @@ export class RegistrationService {
       }
       return forgotten;
     });
+  }
+
+  /** Expired registrations nobody presented to can never be used: forget them so the state stays bounded. */
+  #dropExpiredPending(state: BankState): void {
+    const now = this.#now().getTime();
+    state.registrations = Object.fromEntries(
+      Object.entries(state.registrations).filter(([, r]) => r.status !== 'pending' || Date.parse(r.expiresAt) > now),
+    );
   }
 
   #usable(id: string): Registration {

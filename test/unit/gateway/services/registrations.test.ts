@@ -190,6 +190,26 @@ describe('bank service: registrations and presentations', () => {
     await assert.rejects(later.present(r.id, fakeJwe(r.id, p)), isKycError('KYC_EXPIRED'));
   });
 
+  it('forgets expired registrations nobody presented to, and keeps verified ones', async () => {
+    const unused = await service.create('officer1', { claims: ['given_name'], purpose: 'Open an account' });
+    const used = await service.create('officer1', { claims: ['given_name'], purpose: 'Open an account' });
+    await service.present(used.id, fakeJwe(used.id, await presentation(used.id, used.nonce, [given.disclosure])));
+    const later = new RegistrationService({
+      mspId: 'BankMSP',
+      dataDir: dir.path,
+      publicUrl: 'http://x',
+      trustedCertifiers: ['CertifierMSP'],
+      minLevel: 2,
+      ttlSeconds: 600,
+      crypto,
+      ledgerFor: () => ledger,
+      now: () => new Date(Date.now() + 3600_000),
+    });
+    await later.create('officer1', { claims: ['given_name'], purpose: 'Open an account' });
+    assert.throws(() => later.get(unused.id), isKycError('KYC_NOT_FOUND'));
+    assert.equal(later.get(used.id).status, 'verified');
+  });
+
   it('refuses bad registrations and forgets a person on erasure', async () => {
     await assert.rejects(service.create('officer1', { claims: [], purpose: 'x' }), isKycError('KYC_INVALID_ARGUMENT'));
     await assert.rejects(
