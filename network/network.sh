@@ -248,6 +248,7 @@ cmd_up() {
     step "instance $INSTANCE is running and healthy; nothing to do"
     print_endpoints
     hint_stale_build
+    warn_tls_identities
     return 0
   fi
   trap on_up_exit EXIT
@@ -293,6 +294,7 @@ cmd_up() {
   trap - EXIT INT TERM
   step "instance $INSTANCE is up ($(elapsed_since "$t0") s); network.json: $(network_json)"
   print_endpoints
+  warn_tls_identities
 }
 
 hint_stale_build() {
@@ -380,6 +382,7 @@ cmd_status() {
   [ $# -eq 0 ] || die "status takes no arguments (try status --help)"
   resolve_instance false
   [ -d "$DATA_DIR" ] || info "instance $INSTANCE does not exist (no $DATA_DIR)"
+  warn_tls_identities
   if print_status; then
     step "instance $INSTANCE: all healthy"
   else

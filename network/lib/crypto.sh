@@ -4,7 +4,9 @@
 #     PKCS#11 BCCSP: node keys in the node's own token, the others in the org's `<org>-clients` token, so the
 #     MSP keystores stay empty;
 #   - TLS keys are files (Fabric loads TLS keys only from files), enrolled with the `tls` profile from a
-#     separate client home that uses the software BCCSP.
+#     separate client home that uses the software BCCSP, by identities of their own whose type (`tls`, or
+#     `ccaas` for the chaincode link) is not a NodeOU: a TLS certificate is never a valid MSP identity, so
+#     no file key can sign for an org (one CA per org issues both kinds of certificate).
 # Layout under crypto-config/generated/<instance>/<org>/: ca/ca-cert.pem, msp/ (the org's channel MSP),
 # nodes/<node>/{msp,tls}, users/<user>/msp (+ users/Admin/tls).
 
@@ -17,6 +19,21 @@ clients_token() { printf '%s-clients\n' "$1"; } # <org>
 cc_server_tls() { printf '%s/%s/ccservers/%s/tls\n' "$CRYPTO_DIR" "${NODE_ORG[$1]}" "$1"; } # <cc server>
 
 crypto_complete() { [ -f "$CRYPTO_DIR/.complete" ]; }
+
+# Written by generate_crypto since TLS certificates have identities of their own. An instance without it
+# was made before: its nodes' and Admins' TLS certificates carry the NodeOU of the identity (OU=peer,
+# OU=orderer, OU=admin), so their file keys are valid MSP identities that bypass the HSM. Re-issuing them
+# in place would need a channel configuration update per orderer (the consenters' TLS certificates are in
+# the channel config), so such an instance keeps running as it is, with a warning: `clean`, then `up`.
+TLS_IDENTITIES_MARKER=.tls-identities
+tls_identities_separate() { [ -f "$CRYPTO_DIR/$TLS_IDENTITIES_MARKER" ]; }
+
+warn_tls_identities() {
+  crypto_complete && ! tls_identities_separate || return 0
+  warn "instance $INSTANCE was created before TLS certificates had identities of their own: the TLS keys" \
+    "of its peers, orderers and Admins (files) are valid MSP identities of their orgs and bypass the HSM." \
+    "It still works. To fix it, create it again: network.sh clean && network.sh up (deletes its ledgers)."
+}
 
 # Generates everything the instance needs, org by org in parallel. Idempotence is all-or-nothing: an
 # instance whose crypto did not finish is wiped and created again by `up` (reset_incomplete_instance).
@@ -48,6 +65,8 @@ generate_crypto() {
     done
     fail_node "ca.${failed[0]}" "crypto generation failed"
   fi
+  printf 'TLS certificates are enrolled by identities of type tls/ccaas (not NodeOUs)\n' \
+    >"$CRYPTO_DIR/$TLS_IDENTITIES_MARKER"
   touch "$CRYPTO_DIR/.complete"
 }
 
@@ -62,18 +81,20 @@ crypto_org() { # <org>  (runs in a subshell)
     "$(user_msp "$org" registrar)" >>"$log" 2>&1
   info "[$org] registrar enrolled (key in HSM token $(clients_token "$org"))"
   for user in ${ORG_USERS[$org]}; do
-    local tls=()
-    # Admins also get a TLS client certificate (files): osnadmin and mutual-TLS clients need one.
-    [ "${USER_TYPE[$org/$user]}" != admin ] || tls=("$(user_tls "$org" "$user")" client "$user")
     register_and_enroll "$org" "$user" "${USER_TYPE[$org/$user]}" "${USER_ATTRS[$org/$user]}" \
-      "$(clients_token "$org")" "$(user_msp "$org" "$user")" "${tls[@]}" >>"$log" 2>&1
+      "$(clients_token "$org")" "$(user_msp "$org" "$user")" >>"$log" 2>&1
+    # Admins also get a TLS client certificate (files): osnadmin, operations /metrics, mutual-TLS clients.
+    [ "${USER_TYPE[$org/$user]}" != admin ] ||
+      register_tls_identity "$org" "$user-tls" tls "$user" "$(user_tls "$org" "$user")" client >>"$log" 2>&1
     info "[$org] $user (${USER_TYPE[$org/$user]}${USER_ATTRS[$org/$user]:+, ${USER_ATTRS[$org/$user]}}) enrolled"
   done
   for node in "${ORDERERS[@]}" "${PEERS[@]}"; do
     [ "${NODE_ORG[$node]}" = "$org" ] || continue
     register_and_enroll "$org" "${NODE_ENROLL_ID[$node]}" "${NODE_KIND[$node]}" "" "$node" \
-      "$(node_msp "$node")" "$(node_tls "$node")" server "127.0.0.1,localhost,$node" >>"$log" 2>&1
-    info "[$org] $node enrolled (key in HSM token $node, TLS key file)"
+      "$(node_msp "$node")" >>"$log" 2>&1
+    register_tls_identity "$org" "${NODE_ENROLL_ID[$node]}-tls" tls "127.0.0.1,localhost,$node" \
+      "$(node_tls "$node")" server >>"$log" 2>&1
+    info "[$org] $node enrolled (key in HSM token $node; TLS key file, identity ${NODE_ENROLL_ID[$node]}-tls)"
   done
   crypto_cc_tls "$org"
 }
@@ -97,11 +118,12 @@ crypto_cc_tls() { # <org>  (the org's registrar must be enrolled)
   log=$(log_file "enroll.$org")
   while read -r node; do
     if [ "${NODE_KIND[$node]}" = ccserver ]; then
-      register_tls_only "$org" "$node" "127.0.0.1,localhost,$node" "$(cc_server_tls "$node")" server >>"$log" 2>&1 ||
+      register_tls_identity "$org" "$node" ccaas "127.0.0.1,localhost,$node" "$(cc_server_tls "$node")" server >>"$log" 2>&1 ||
         return 1
       info "[$org] $node: chaincode server TLS certificate"
     else
-      register_tls_only "$org" "${NODE_ENROLL_ID[$node]}-ccclient" "$node" "$(node_tls "$node")" cc-client >>"$log" 2>&1 ||
+      register_tls_identity "$org" "${NODE_ENROLL_ID[$node]}-ccclient" ccaas "$node" "$(node_tls "$node")" cc-client \
+        >>"$log" 2>&1 ||
         return 1
       info "[$org] $node: chaincode client TLS certificate"
     fi
@@ -123,7 +145,8 @@ ensure_cc_tls() {
   rm -rf "$DATA_DIR/enroll"
 }
 
-# The org's channel MSP: root CA (also the TLS root: one CA issues both) and NodeOUs.
+# The org's channel MSP: root CA (also the TLS root: one CA issues both) and NodeOUs. TLS certificates
+# chain to the same root but have no NodeOU, so the MSP refuses them as identities.
 write_org_msp() { # <org>
   local msp
   msp="$(org_dir "$1")/msp"
@@ -164,9 +187,8 @@ ca_client() { # <org> <home> <fabric-ca-client args...>
   "$BIN_DIR/fabric-ca-client" "$@" --home "$home" --caname "${ORG_CA_NAME[$org]}" --tls.certfiles "$(ca_cert "$org")"
 }
 
-# Registers <id> (random secret) and enrolls it with its key in <token>; with the last three arguments,
-# enrolls it a second time with the `tls` profile (fabric-ca allows unlimited enrollments by default).
-register_and_enroll() { # <org> <id> <type> <attrs> <token> <msp dir> [<tls dir> <server|client> <hosts>]
+# Registers <id> (random secret) and enrolls it with its key in <token>.
+register_and_enroll() { # <org> <id> <type> <attrs> <token> <msp dir>
   local org=$1 id=$2 type=$3 attrs=$4 secret registrar_home
   secret=$(rand_hex 16)
   registrar_home=$(client_home "$org" "$(clients_token "$org")")
@@ -175,17 +197,19 @@ register_and_enroll() { # <org> <id> <type> <attrs> <token> <msp dir> [<tls dir>
   [ -z "$attrs" ] || args+=(--id.attrs "$attrs")
   ca_client "$org" "$registrar_home" "${args[@]}"
   enroll_identity "$org" "$id" "$secret" "$5" "$6"
-  [ $# -lt 9 ] || enroll_tls "$org" "$id" "$secret" "$9" "$7" "$8"
 }
 
-# Registers <id> (type ccaas, one enrollment) and enrolls only its TLS certificate, as <dir>/<kind>.crt/.key.
-register_tls_only() { # <org> <id> <hosts> <dir> <kind>
+# Registers a TLS-only identity <id> of <type> (`tls`, or `ccaas` for the chaincode link; never a NodeOU, so
+# the certificate, OU=<type>, is no valid MSP identity) with one enrollment, and enrolls its TLS certificate
+# as <dir>/<kind>.crt/.key.
+register_tls_identity() { # <org> <id> <type> <hosts> <dir> <kind>
   local org=$1 id=$2 secret
+  case "$3" in client | peer | admin | orderer) die "a TLS identity must not have the NodeOU type $3" ;; esac
   secret=$(rand_hex 16)
   ca_client "$org" "$(client_home "$org" "$(clients_token "$org")")" register -u "$(ca_url "$org")" \
-    --mspdir "$(user_msp "$org" registrar)" --id.name "$id" --id.secret "$secret" --id.type ccaas \
+    --mspdir "$(user_msp "$org" registrar)" --id.name "$id" --id.secret "$secret" --id.type "$3" \
     --id.maxenrollments 1 || return 1
-  enroll_tls "$org" "$id" "$secret" "$3" "$4" "$5"
+  enroll_tls "$org" "$id" "$secret" "$4" "$5" "$6"
 }
 
 # Enrolls <id> with its key generated in <token>, then tidies the MSP: cacerts/ca.pem, NodeOUs, no Idemix.

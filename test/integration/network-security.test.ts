@@ -1,11 +1,23 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, type Stats } from 'node:fs';
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import {
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { Client, credentials, Metadata, type ChannelCredentials } from '@grpc/grpc-js';
-import { retryWhileConverging } from '../../gateway/src/fabric';
+import { connect, signers } from '@hyperledger/fabric-gateway';
+import { newGrpcClient, retryWhileConverging } from '../../gateway/src/fabric';
 import { connectAs } from '../support/fabric';
 import { certificationRequest, commitmentFor, newPerson, salt, uniqueClaims } from '../support/kyc-fixtures';
 import { ensureNetwork, networkJsonPath, repoRoot, runNetworkScript, suiteInstance } from '../support/network';
@@ -14,12 +26,14 @@ import { operationsRequest, type OperationsResponse } from '../support/operation
 /**
  * Issue #7, network side: what a local user who is not the network's owner can reach. Files the network
  * generates are owner-only and no log holds an HSM PIN; the peer–chaincode link is mutual TLS; the
- * operations endpoints change nothing (`/logspec`) for a caller without an org client certificate.
+ * operations endpoints change nothing (`/logspec`) for a caller without an org client certificate; no TLS
+ * certificate (whose key is a file) is a valid MSP identity, so every signing identity's key is in the HSM.
  */
 
 /** The parts of network.json read here (raw, so that this also runs against an older network.json). */
 interface NodeJson {
   readonly name: string;
+  readonly endpoint: string;
   readonly operationsUrl: string;
   readonly operationsTlsRootCertPath?: string;
   readonly tlsRootCertPath: string;
@@ -27,12 +41,16 @@ interface NodeJson {
 
 interface NetworkConfig {
   readonly instance: string;
+  readonly channel: string;
+  readonly chaincodes: Readonly<Record<string, string>>;
   readonly orderers: readonly NodeJson[];
   readonly orgs: Readonly<
     Record<
       string,
       {
+        readonly name: string;
         readonly mspId: string;
+        readonly mspPath: string;
         readonly ca: { readonly tlsCertPath: string };
         readonly peers?: readonly NodeJson[];
         readonly users: Readonly<Record<string, { readonly mspPath: string }>>;
@@ -225,6 +243,154 @@ function plainPut(url: string, body: string): Promise<OperationsResponse> {
   });
 }
 
+// ------------------------------------------------------------------------- TLS keys as MSP identities
+
+/** A TLS certificate the instance generated, with its key file and the org whose CA issued it. */
+interface TlsPair {
+  readonly what: string;
+  readonly mspId: string;
+  readonly certPath: string;
+  readonly keyPath: string;
+}
+
+const spki = (key: ReturnType<typeof createPublicKey>): Buffer => key.export({ type: 'spki', format: 'der' });
+
+/**
+ * Every TLS certificate with a key file: under `crypto-config/generated/<i>` every `tls/<name>.key` with its
+ * `<name>.crt` (peers, orderers, the peers' chaincode clients, Admins, chaincode servers), and each
+ * fabric-ca server's own `tls-cert.pem` (its key is one of the CA home's keystore files).
+ */
+function tlsPairs(config: NetworkConfig): TlsPair[] {
+  const [generated] = instanceDirs() as [string];
+  const mspOf = (orgName: string): string => {
+    const org = Object.values(config.orgs).find((o) => o.name === orgName);
+    assert.ok(org, `no org named ${orgName} in network.json`);
+    return org.mspId;
+  };
+  const pairs: TlsPair[] = walk(generated)
+    .filter((e) => e.stats.isFile() && e.path.endsWith('.key') && basename(dirname(e.path)) === 'tls')
+    .map((e) => ({
+      what: relative(generated, e.path).replace(/\.key$/, ''),
+      mspId: mspOf(relative(generated, e.path).split('/')[0]!),
+      certPath: e.path.replace(/\.key$/, '.crt'),
+      keyPath: e.path,
+    }));
+  for (const org of Object.values(config.orgs)) {
+    const home = join(repoRoot(), 'network', 'data', suiteInstance(), `ca.${org.name}`);
+    const certPath = join(home, 'tls-cert.pem');
+    const certKey = spki(new X509Certificate(readFileSync(certPath)).publicKey);
+    const keystore = join(home, 'msp', 'keystore');
+    const keyName = readdirSync(keystore)
+      .filter((name) => name.endsWith('_sk'))
+      .find((name) => spki(createPublicKey(createPrivateKey(readFileSync(join(keystore, name))))).equals(certKey));
+    assert.ok(keyName, `the key of ${certPath} is in ${keystore}`);
+    pairs.push({ what: `ca.${org.name}/tls-cert`, mspId: org.mspId, certPath, keyPath: join(keystore, keyName) });
+  }
+  return pairs;
+}
+
+const NODE_OUS = ['client', 'peer', 'admin', 'orderer'];
+
+/** The NodeOU OUs (`client`, `peer`, `admin`, `orderer`) in a certificate's subject. */
+function nodeOusOf(certPath: string): string[] {
+  return new X509Certificate(readFileSync(certPath)).subject
+    .split('\n')
+    .filter((line) => line.startsWith('OU='))
+    .map((line) => line.slice(3))
+    .filter((ou) => NODE_OUS.includes(ou));
+}
+
+/** An error's message with fabric-gateway's per-peer details. */
+function errorText(error: unknown): string {
+  const details = (error as { details?: readonly { message: string }[] }).details ?? [];
+  return [error instanceof Error ? error.message : String(error), ...details.map((d) => d.message)].join('; ');
+}
+
+/** A fabric-gateway client signing with the pair's file key evaluates `GetAttestations` on the org's peer. */
+async function evaluateAs(config: NetworkConfig, pair: TlsPair): Promise<string> {
+  const peer = peersOf(config.orgs[pair.mspId]!)[0]!;
+  const client = newGrpcClient(peer.endpoint, readFileSync(peer.tlsRootCertPath));
+  const gateway = connect({
+    client,
+    identity: { mspId: pair.mspId, credentials: readFileSync(pair.certPath) },
+    signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(pair.keyPath))),
+    evaluateOptions: () => ({ deadline: Date.now() + 10_000 }),
+  });
+  try {
+    const contract = gateway.getNetwork(config.channel).getContract(config.chaincodes.kyc ?? 'kyc');
+    await contract.evaluateTransaction('GetAttestations', newPerson().id);
+    return 'accepted';
+  } catch (error) {
+    return `refused: ${errorText(error)}`;
+  } finally {
+    gateway.close();
+    client.close();
+  }
+}
+
+/**
+ * A software-BCCSP MSP directory in a temporary directory, made of the pair's certificate and file key and
+ * its org's CA and NodeOUs: what someone holding the TLS files would build. Removed by `dispose`.
+ */
+function softwareMsp(config: NetworkConfig, pair: TlsPair): { dir: string; dispose: () => void } {
+  const root = mkdtempSync(join(tmpdir(), 'kyc-tls-msp-'));
+  const dir = join(root, 'msp');
+  const orgMsp = config.orgs[pair.mspId]!.mspPath;
+  for (const sub of ['signcerts', 'keystore', 'cacerts']) {
+    mkdirSync(join(dir, sub), { recursive: true });
+  }
+  copyFileSync(pair.certPath, join(dir, 'signcerts', 'cert.pem'));
+  copyFileSync(pair.keyPath, join(dir, 'keystore', 'priv_sk'));
+  copyFileSync(join(orgMsp, 'cacerts', 'ca.pem'), join(dir, 'cacerts', 'ca.pem'));
+  copyFileSync(join(orgMsp, 'config.yaml'), join(dir, 'config.yaml'));
+  return {
+    dir,
+    dispose: () => {
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The `peer` CLI with a software-BCCSP MSP (Fabric's sample core.yaml: BCCSP SW). */
+function peerCli(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+): { code: number | null; output: string } {
+  const root = repoRoot();
+  const result = spawnSync(join(root, 'network', 'bin', 'peer'), args, {
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: tmpdir(),
+      FABRIC_CFG_PATH: join(root, 'network', 'bin', 'sampleconfig'),
+      FABRIC_LOGGING_SPEC: 'ERROR',
+      ...env,
+    },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { code: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+/** `peer channel fetch config` from the first orderer, as `msp` of `mspId`. */
+function fetchConfigArgs(config: NetworkConfig, out: string): string[] {
+  const orderer = config.orderers[0]!;
+  return [
+    'channel',
+    'fetch',
+    'config',
+    out,
+    '-c',
+    config.channel,
+    '-o',
+    orderer.endpoint,
+    '--tls',
+    '--cafile',
+    orderer.tlsRootCertPath,
+  ];
+}
+
+const REFUSED_IDENTITY = /access denied|creator|not valid|identity|permission denied|forbidden/i;
+
 // ------------------------------------------------------------------------------------------- tests
 
 describe('network security: owner-only state, no PINs in logs, TLS to chaincode and operations', function () {
@@ -369,6 +535,91 @@ describe('network security: owner-only state, no PINs in logs, TLS to chaincode 
       } finally {
         await certifier.close();
         await bank.close();
+      }
+    });
+  });
+
+  describe('TLS certificates (file keys) are not MSP identities', function () {
+    it('issues every TLS certificate without a NodeOU (client, peer, admin, orderer)', function () {
+      const pairs = tlsPairs(config);
+      // 3 orderers + 3 peers + 3 peer chaincode clients + 3 Admins + 3 chaincode servers + 3 CAs (Raft)
+      assert.ok(pairs.length >= 18, `expected every TLS certificate, found ${pairs.length}`);
+      const withNodeOu = pairs
+        .map((pair) => ({ pair, ous: nodeOusOf(pair.certPath) }))
+        .filter(({ ous }) => ous.length > 0)
+        .map(({ pair, ous }) => `${pair.what}: OU=${ous.join(',')}`);
+      assert.deepEqual(withNodeOu, [], 'TLS certificates carrying a NodeOU are valid MSP identities');
+    });
+
+    it('refuses every TLS key as a signer: Deliver from an orderer, and an evaluate on its org peer', async function () {
+      // Deliver is allowed to every reader of the channel (Admins, peers, clients of the application orgs;
+      // any OrdererMSP member); an evaluate (peer/Propose) to admins and clients of the application orgs.
+      const results: string[] = [];
+      for (const pair of tlsPairs(config)) {
+        const msp = softwareMsp(config, pair);
+        try {
+          const run = peerCli(fetchConfigArgs(config, join(dirname(msp.dir), 'config.block')), {
+            CORE_PEER_LOCALMSPID: pair.mspId,
+            CORE_PEER_MSPCONFIGPATH: msp.dir,
+          });
+          results.push(
+            `${pair.what} (orderer Deliver): ${run.code === 0 ? 'accepted' : `refused: ${run.output.trim()}`}`,
+          );
+        } finally {
+          msp.dispose();
+        }
+        if (peersOf(config.orgs[pair.mspId]!).length > 0) {
+          results.push(`${pair.what} (gateway evaluate): ${await evaluateAs(config, pair)}`);
+        }
+      }
+      const accepted = results.filter((line) => !/: refused: /.test(line));
+      assert.deepEqual(accepted, [], `TLS keys accepted as signers:\n${accepted.join('\n')}`);
+      const otherReasons = results.filter((line) => !REFUSED_IDENTITY.test(line.split(': refused: ')[1] ?? ''));
+      assert.deepEqual(otherReasons, [], 'refused, but not for the identity');
+      // Controls: the same calls as HSM identities are accepted.
+      const bank = await connectAs(networkJsonPath(), 'BankMSP', 'verifier1');
+      try {
+        const read = await retryWhileConverging(() =>
+          bank.contract('kyc').evaluateTransaction('GetAttestations', newPerson().id),
+        );
+        assert.equal(Buffer.from(read).toString('utf8'), '[]');
+      } finally {
+        await bank.close();
+      }
+      const out = mkdtempSync(join(tmpdir(), 'kyc-fetch-'));
+      try {
+        const fetch = await runNetworkScript(['admin', 'bank', ...fetchConfigArgs(config, join(out, 'config.block'))], {
+          env: { KYC_INSTANCE: suiteInstance() },
+        });
+        assert.equal(fetch.code, 0, `Deliver as the BankOrg Admin (HSM): ${fetch.output}`);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    });
+
+    it("refuses each Admin's TLS key for the admin-only peer lifecycle chaincode queryinstalled", async function () {
+      for (const org of Object.values(config.orgs).filter((o) => peersOf(o).length > 0)) {
+        const { certPath, keyPath } = adminTlsClient(config, org.mspId);
+        const peer = peersOf(org)[0]!;
+        const msp = softwareMsp(config, { what: `${org.name} Admin TLS`, mspId: org.mspId, certPath, keyPath });
+        try {
+          const run = peerCli(['lifecycle', 'chaincode', 'queryinstalled'], {
+            CORE_PEER_LOCALMSPID: org.mspId,
+            CORE_PEER_MSPCONFIGPATH: msp.dir,
+            CORE_PEER_ADDRESS: peer.endpoint,
+            CORE_PEER_TLS_ENABLED: 'true',
+            CORE_PEER_TLS_ROOTCERT_FILE: peer.tlsRootCertPath,
+          });
+          assert.notEqual(run.code, 0, `${org.mspId} Admin's TLS key ran queryinstalled:\n${run.output}`);
+          assert.match(run.output, REFUSED_IDENTITY, `${org.mspId}: refused, but not for the identity`);
+        } finally {
+          msp.dispose();
+        }
+        // Control: the Admin's HSM identity runs it.
+        const control = await runNetworkScript(['admin', org.name, 'lifecycle', 'chaincode', 'queryinstalled'], {
+          env: { KYC_INSTANCE: suiteInstance() },
+        });
+        assert.equal(control.code, 0, `queryinstalled as the ${org.mspId} Admin (HSM): ${control.output}`);
       }
     });
   });
