@@ -19,7 +19,7 @@ import { networkJsonPath } from '../support/network';
 import { ensureServices, restartServices, serviceFiles, type RunningServices } from '../support/services';
 
 /**
- * The services' defences on the real processes (docs/security-services-notes.md): no capability, token or
+ * The services' defences on the real processes (docs/security.md): no capability, token or
  * personal value in their logs; logs and state owner-only; a certification's outcome only for the person's
  * key, once; bounded anonymous state; framework refusals in the documented error shape.
  */
