@@ -78,7 +78,28 @@ describe('integration: the kyc contract on the real network', function () {
     const record = await retryWhileConverging(() =>
       officer.contract('kyc').submitTransaction('Certify', person.id, request, commitment),
     );
+    await untilBankSees(person.id, 1);
     return { person, claims, disclosures, record: parse(record) as Record };
+  }
+
+  /**
+   * A submit returns once the officer's (certifier) peer committed; the bank's peers commit the same block a
+   * moment later. Reads through the bank wait for that, so no test races block delivery.
+   */
+  async function untilBankSees(personId: string, version: number): Promise<void> {
+    const giveUpAt = Date.now() + 15_000;
+    for (;;) {
+      const seen = await verifier
+        .contract('kyc')
+        .evaluateTransaction('GetAttestation', personId, 'CertifierMSP', 'identity')
+        .then(
+          (bytes) => (parse(bytes) as Record).version,
+          () => 0,
+        );
+      if (seen >= version) return;
+      assert.ok(Date.now() < giveUpAt, `the bank's peer did not commit version ${version} within 15 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   async function renew(person: TestPerson, claims: Claims) {
