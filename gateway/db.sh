@@ -162,6 +162,8 @@ cmd_url() {
 cmd_clean() {
   cmd_stop
   rm -rf "$pgdata" "$password_file" "$password_file.tmp" "$log_file"
+  # The instance directory goes too when nothing else (services' state) lives there.
+  [ ! -d "$instance_dir" ] || rmdir --ignore-fail-on-non-empty "$instance_dir"
   echo "==> removed PostgreSQL data of instance '$instance'"
 }
 
