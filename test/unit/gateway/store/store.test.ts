@@ -26,7 +26,9 @@ after(async () => {
 
 function sqliteHarness(encrypted: boolean): StoreHarness {
   const dir = mkdtempSync(join(tmpdir(), 'kyc-store-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  process.once('exit', () => {
+    rmSync(dir, { recursive: true, force: true });
+  });
   let n = 0;
   let path = join(dir, 'state.sqlite');
   return {
