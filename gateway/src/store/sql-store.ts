@@ -51,6 +51,11 @@ export interface SqlStoreOptions {
   readonly now?: () => number;
 }
 
+// ON CONFLICT DO NOTHING: a duplicate id or ref is an answer (nothing inserted), not an error.
+const insertSql = (table: TableName): string =>
+  `INSERT INTO ${table} (id, status, person_id, ref, expires_at, created_at, version, data, sealed, kek_id, dek)
+   VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
+
 function assertTable(table: unknown): asserts table is TableName {
   if (!(TABLES as readonly unknown[]).includes(table)) {
     throw new StoreError('STORE_INVALID_ARGUMENT', `unknown table '${String(table)}'`);
@@ -135,12 +140,29 @@ export class SqlStore implements KycStore {
   async insert(table: TableName, record: NewRecord): Promise<boolean> {
     this.#assertOpen();
     assertTable(table);
+    const params = await this.#insertParams(table, record);
+    return (await this.#driver.run(insertSql(table), params)) === 1;
+  }
+
+  async insertMany(table: TableName, records: readonly NewRecord[]): Promise<number> {
+    this.#assertOpen();
+    assertTable(table);
+    // Sealed first (HSM calls), so the transaction holds the write lock only for the inserts.
+    const rows = await Promise.all(records.map((record) => this.#insertParams(table, record)));
+    return this.#driver.transaction(async (tx) => {
+      let inserted = 0;
+      for (const params of rows) inserted += await tx.run(insertSql(table), params);
+      return inserted;
+    });
+  }
+
+  async #insertParams(table: TableName, record: NewRecord): Promise<SqlValue[]> {
     assertText(record.id, 'id');
     const sealed =
       record.personal === undefined
         ? { sealed: null, kekId: null, dek: null }
         : await this.#envelope.seal(table, record.id, record.personal);
-    const params: SqlValue[] = [
+    return [
       record.id,
       optionalText(record.status, 'status'),
       optionalText(record.personId, 'personId'),
@@ -152,13 +174,6 @@ export class SqlStore implements KycStore {
       sealed.kekId,
       sealed.dek,
     ];
-    // ON CONFLICT DO NOTHING: a duplicate id or ref is an answer (false), not an error.
-    const changed = await this.#driver.run(
-      `INSERT INTO ${table} (id, status, person_id, ref, expires_at, created_at, version, data, sealed, kek_id, dek)
-       VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      params,
-    );
-    return changed === 1;
   }
 
   async get(table: TableName, id: string): Promise<StoredRecord | undefined> {

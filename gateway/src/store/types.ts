@@ -83,6 +83,11 @@ export interface KycStore {
    * concurrent inserts of one id exactly one returns true.
    */
   insert(table: TableName, record: NewRecord): Promise<boolean>;
+  /**
+   * Inserts many records in one transaction, each only if absent (bulk loads, importing the JSON state files);
+   * returns how many were inserted. All or nothing on an error.
+   */
+  insertMany(table: TableName, records: readonly NewRecord[]): Promise<number>;
   get(table: TableName, id: string): Promise<StoredRecord | undefined>;
   getByRef(table: TableName, ref: string): Promise<StoredRecord | undefined>;
   /**

@@ -89,6 +89,24 @@ export function describeStoreContract(name: string, harness: () => StoreHarness)
         assert.equal(await store.count('officers'), 1);
       });
 
+      it('inserts many in one transaction, skipping ids that exist', async () => {
+        await store.insert('nonces', { id: 'n3', data: { old: true } });
+        const records = Array.from({ length: 250 }, (_, i) => ({ id: `n${i}`, data: { i }, personal: { v: `p${i}` } }));
+        assert.equal(await store.insertMany('nonces', records), 249);
+        assert.equal(await store.count('nonces'), 250);
+        assert.deepEqual((await store.get('nonces', 'n3'))?.data, { old: true });
+        assert.deepEqual((await store.get('nonces', 'n249'))?.personal, { v: 'p249' });
+        assert.equal(await store.insertMany('nonces', []), 0);
+        await rejectsWithReason(
+          store.insertMany('nonces', [
+            { id: 'ok', data: {} },
+            { id: '', data: {} },
+          ]),
+          'STORE_INVALID_ARGUMENT',
+        );
+        assert.equal(await store.get('nonces', 'ok'), undefined);
+      });
+
       it('keeps tables apart', async () => {
         await store.insert('nonces', { id: 'x', data: {} });
         assert.equal(await store.get('certifications', 'x'), undefined);
