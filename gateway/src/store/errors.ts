@@ -16,8 +16,6 @@ export const STORE_ERROR_REASONS = {
   STORE_MIGRATION_FAILED: 'KYC_INTERNAL',
   /** The key-encryption key a record names is not on the token (destroyed too early, wrong token). */
   STORE_KEY_MISSING: 'KYC_INTERNAL',
-  /** A record's personal fields were erased (crypto-shredded); they cannot be read any more. */
-  STORE_ERASED: 'KYC_NOT_FOUND',
   /** A caller passed something malformed (table, id, sizes). Nothing was changed. */
   STORE_INVALID_ARGUMENT: 'KYC_INVALID_ARGUMENT',
   /** The store was closed. */
