@@ -50,6 +50,12 @@ function tampered(what: string, cause?: unknown): StoreError {
 export const PLAINTEXT_ENVELOPE: Envelope = {
   encrypted: false,
   seal: (_table, _id, fields, existing) => {
+    if (existing?.kekId != null) {
+      // Merging plaintext into an encrypted record would corrupt it.
+      return Promise.reject(
+        new StoreError('STORE_HSM_UNAVAILABLE', 'the record is encrypted; open the store with its HSM key'),
+      );
+    }
     const merged = { ...parseJson(existing?.sealed ?? null, 'personal fields'), ...fields };
     return Promise.resolve({ sealed: JSON.stringify(merged), kekId: null, dek: null });
   },

@@ -1,4 +1,4 @@
-import type { HsmToken } from '../hsm';
+import { isHsmError, type HsmToken } from '../hsm';
 import type { Row, SqlDriver, SqlValue } from './driver';
 import {
   HsmEnvelope,
@@ -251,13 +251,24 @@ export class SqlStore implements KycStore {
     return this.#driver.run(`DELETE FROM ${table} WHERE expires_at IS NOT NULL AND expires_at <= ?`, [now]);
   }
 
-  async count(table: TableName, status?: string): Promise<number> {
+  async count(table: TableName, status?: string, atMost?: number): Promise<number> {
     this.#assertOpen();
     assertTable(table);
-    const [row] =
-      status === undefined
-        ? await this.#driver.all(`SELECT COUNT(*) AS n FROM ${table}`)
-        : await this.#driver.all(`SELECT COUNT(*) AS n FROM ${table} WHERE status = ?`, [status]);
+    const where = status === undefined ? '' : 'WHERE status = ?';
+    const params: SqlValue[] = status === undefined ? [] : [status];
+    if (status !== undefined) assertText(status, 'status');
+    if (atMost !== undefined) {
+      if (!Number.isSafeInteger(atMost) || atMost < 1) {
+        throw new StoreError('STORE_INVALID_ARGUMENT', 'atMost must be a positive integer');
+      }
+      params.push(atMost);
+    }
+    // With a bound, the subquery stops reading at `atMost` rows.
+    const sql =
+      atMost === undefined
+        ? `SELECT COUNT(*) AS n FROM ${table} ${where}`
+        : `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${table} ${where} LIMIT ?) AS bounded`;
+    const [row] = await this.#driver.all(sql, params);
     return Number(row?.n ?? 0);
   }
 
@@ -300,7 +311,8 @@ export class SqlStore implements KycStore {
       const inUse = (await this.dataKeysByKek())[kekId] ?? 0;
       if (inUse > 0) continue;
       await keys.token.destroyAesKey(kekId).catch((error: unknown) => {
-        if (!(error instanceof Error && 'code' in error && error.code === 'HSM_KEY_NOT_FOUND')) throw error;
+        // Already gone (an earlier call crashed between the two steps): only the registry is behind.
+        if (!isHsmError(error, 'HSM_KEY_NOT_FOUND')) throw error;
       });
       await this.#driver.run(`UPDATE store_keys SET state = 'destroyed' WHERE kek_id = ?`, [kekId]);
       destroyed.push(kekId);
@@ -422,10 +434,19 @@ export class SqlStore implements KycStore {
   /** Generates the next KEK in the token and makes it the active one; the previous one starts retiring. */
   async #startRotation(keys: KeyManager): Promise<string> {
     const kekId = await keys.token.generateAesKey(keys.kekLabel);
-    await this.#driver.transaction(async (tx) => {
-      await tx.run(`UPDATE store_keys SET state = 'retiring' WHERE state = 'active'`);
-      await tx.run(`INSERT INTO store_keys (kek_id, state, created_at) VALUES (?, 'active', ?)`, [kekId, this.#now()]);
-    });
+    try {
+      await this.#driver.transaction(async (tx) => {
+        await tx.run(`UPDATE store_keys SET state = 'retiring' WHERE state = 'active'`);
+        await tx.run(`INSERT INTO store_keys (kek_id, state, created_at) VALUES (?, 'active', ?)`, [
+          kekId,
+          this.#now(),
+        ]);
+      });
+    } catch (error) {
+      // Another replica started a rotation at the same moment (one active KEK only): drop ours.
+      await keys.token.destroyAesKey(kekId).catch(() => undefined);
+      throw new StoreError('STORE_DB_UNAVAILABLE', 'could not start the key rotation; retry', { cause: error });
+    }
     this.#kek = { id: kekId, readAt: Date.now() };
     return kekId;
   }

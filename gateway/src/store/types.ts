@@ -111,8 +111,11 @@ export interface KycStore {
   shredByPerson(table: TableName, personId: string): Promise<number>;
   /** Deletes records whose expiry is at or before `now` (ms); returns how many. */
   deleteExpired(table: TableName, now: number): Promise<number>;
-  /** Number of records (with this status, when given): for caps. */
-  count(table: TableName, status?: string): Promise<number>;
+  /**
+   * Number of records (with this status, when given). For caps pass `atMost`: counting stops there, so the
+   * check costs the same however large the table grows.
+   */
+  count(table: TableName, status?: string, atMost?: number): Promise<number>;
   /**
    * Key rotation (encrypted stores): makes sure a new KEK exists in the HSM and new data keys use it, then
    * re-wraps up to `batchSize` data keys under it (only the data keys are unwrapped; no record's data is

@@ -255,6 +255,11 @@ export function describeStoreContract(name: string, harness: () => StoreHarness)
         assert.equal(await store.count('certifications', 'pending'), 4);
         assert.equal(await store.count('certifications', 'approved'), 3);
         assert.equal(await store.count('nonces'), 0);
+        // Bounded counts, for caps.
+        assert.equal(await store.count('certifications', 'pending', 2), 2);
+        assert.equal(await store.count('certifications', 'pending', 10), 4);
+        assert.equal(await store.count('certifications', undefined, 5), 5);
+        await rejectsWithReason(store.count('certifications', 'pending', 0), 'STORE_INVALID_ARGUMENT');
       });
 
       it('deletes expired records (expiry at or before now) and keeps the others', async () => {

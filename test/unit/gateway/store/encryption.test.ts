@@ -412,6 +412,12 @@ for (const make of [sqliteBackend, postgresBackend]) {
       await seed();
       const plain = await open(false);
       await rejectsWithReason(plain.get('certifications', 'c1'), 'STORE_HSM_UNAVAILABLE', 'KYC_UNAVAILABLE');
+      // Nor may it merge plaintext fields into the encrypted record.
+      await rejectsWithReason(
+        plain.transition('certifications', 'c1', { from: 'pending', to: 'approved', personal: { disclosures: ['x'] } }),
+        'STORE_HSM_UNAVAILABLE',
+      );
+      assert.equal((await store.get('certifications', 'c1'))?.status, 'pending');
     });
   });
 }
