@@ -11,6 +11,7 @@ export { STORE_ERROR_REASONS, StoreError, isStoreError } from './errors';
 export type { StoreErrorReason } from './errors';
 export { TABLES } from './types';
 export type {
+  CountFilter,
   Json,
   JsonObject,
   KycStore,

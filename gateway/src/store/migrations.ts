@@ -52,6 +52,12 @@ function initialSchema(blob: string): string[] {
   ];
 }
 
+/** Caps count records per owner (an officer's open registrations, a client's nonces). */
+const ownerColumn = TABLES.flatMap((table) => [
+  `ALTER TABLE ${table} ADD COLUMN owner TEXT`,
+  `CREATE INDEX ${table}_owner ON ${table} (owner, status)`,
+]);
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -59,6 +65,7 @@ export const MIGRATIONS: readonly Migration[] = [
     sqlite: initialSchema('BLOB'),
     postgres: initialSchema('BYTEA'),
   },
+  { version: 2, name: 'owner column for caps', sqlite: ownerColumn, postgres: ownerColumn },
 ];
 
 const CREATE_LEDGER = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -14,6 +14,7 @@ import { StoreError } from './errors';
 import { migrate, type Migration } from './migrations';
 import {
   TABLES,
+  type CountFilter,
   type JsonObject,
   type KycStore,
   type NewRecord,
@@ -29,7 +30,7 @@ import {
  * process's memory: the same holds with two processes or replicas on one PostgreSQL database.
  */
 
-const COLUMNS = 'id, status, person_id, ref, expires_at, created_at, version, data, sealed, kek_id, dek';
+const COLUMNS = 'id, status, person_id, ref, owner, expires_at, created_at, version, data, sealed, kek_id, dek';
 const MAX_ID = 256;
 const MAX_LIST = 1000;
 /** Retries of a transition whose record changed between read and write but is still in the `from` status. */
@@ -53,8 +54,8 @@ export interface SqlStoreOptions {
 
 // ON CONFLICT DO NOTHING: a duplicate id or ref is an answer (nothing inserted), not an error.
 const insertSql = (table: TableName): string =>
-  `INSERT INTO ${table} (id, status, person_id, ref, expires_at, created_at, version, data, sealed, kek_id, dek)
-   VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
+  `INSERT INTO ${table} (id, status, person_id, ref, owner, expires_at, created_at, version, data, sealed, kek_id, dek)
+   VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
 
 function assertTable(table: unknown): asserts table is TableName {
   if (!(TABLES as readonly unknown[]).includes(table)) {
@@ -74,9 +75,9 @@ function optionalText(value: string | undefined, what: string): string | null {
   return value;
 }
 
-function assertLimit(limit: number): void {
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIST) {
-    throw new StoreError('STORE_INVALID_ARGUMENT', `limit must be an integer from 1 to ${MAX_LIST}`);
+function assertLimit(limit: number, max = MAX_LIST): void {
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > max) {
+    throw new StoreError('STORE_INVALID_ARGUMENT', `a limit must be an integer from 1 to ${max}`);
   }
 }
 
@@ -89,6 +90,24 @@ function sealedColumns(row: Row): SealedColumns {
     kekId: text(row.kek_id),
     dek: Buffer.isBuffer(row.dek) ? row.dek : null,
   };
+}
+
+/**
+ * The sealed columns without some personal fields. Each field is sealed on its own, so dropping one needs no
+ * key; when none is left, the data key goes too.
+ */
+function withoutFields(columns: SealedColumns, fields: readonly string[]): SealedColumns {
+  if (fields.length === 0 || columns.sealed === null) return columns;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(columns.sealed);
+  } catch (cause) {
+    throw new StoreError('STORE_TAMPERED', 'sealed fields are not valid JSON', { cause });
+  }
+  const rest = Object.entries(parsed as Record<string, unknown>).filter(([field]) => !fields.includes(field));
+  return rest.length === 0
+    ? { sealed: null, kekId: null, dek: null }
+    : { ...columns, sealed: JSON.stringify(Object.fromEntries(rest)) };
 }
 
 function parseData(row: Row): JsonObject {
@@ -167,6 +186,7 @@ export class SqlStore implements KycStore {
       optionalText(record.status, 'status'),
       optionalText(record.personId, 'personId'),
       optionalText(record.ref, 'ref'),
+      optionalText(record.owner, 'owner'),
       record.expiresAt ?? null,
       record.createdAt ?? this.#now(),
       JSON.stringify(record.data),
@@ -251,25 +271,44 @@ export class SqlStore implements KycStore {
     return this.#driver.run(`DELETE FROM ${table} WHERE expires_at IS NOT NULL AND expires_at <= ?`, [now]);
   }
 
-  async count(table: TableName, status?: string, atMost?: number): Promise<number> {
+  async count(table: TableName, filter: CountFilter = {}): Promise<number> {
     this.#assertOpen();
     assertTable(table);
-    const where = status === undefined ? '' : 'WHERE status = ?';
-    const params: SqlValue[] = status === undefined ? [] : [status];
-    if (status !== undefined) assertText(status, 'status');
-    if (atMost !== undefined) {
-      if (!Number.isSafeInteger(atMost) || atMost < 1) {
-        throw new StoreError('STORE_INVALID_ARGUMENT', 'atMost must be a positive integer');
-      }
-      params.push(atMost);
+    const conditions: string[] = [];
+    const params: SqlValue[] = [];
+    for (const [column, value] of [
+      ['status', filter.status],
+      ['person_id', filter.personId],
+      ['owner', filter.owner],
+    ] as const) {
+      if (value === undefined) continue;
+      assertText(value, column);
+      conditions.push(`${column} = ?`);
+      params.push(value);
     }
-    // With a bound, the subquery stops reading at `atMost` rows.
-    const sql =
-      atMost === undefined
-        ? `SELECT COUNT(*) AS n FROM ${table} ${where}`
-        : `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${table} ${where} LIMIT ?) AS bounded`;
-    const [row] = await this.#driver.all(sql, params);
+    const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+    if (filter.atMost === undefined) {
+      const [row] = await this.#driver.all(`SELECT COUNT(*) AS n FROM ${table} ${where}`, params);
+      return Number(row?.n ?? 0);
+    }
+    assertLimit(filter.atMost, Number.MAX_SAFE_INTEGER);
+    // The subquery stops reading at `atMost` rows.
+    const [row] = await this.#driver.all(
+      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${table} ${where} LIMIT ?) AS bounded`,
+      [...params, filter.atMost],
+    );
     return Number(row?.n ?? 0);
+  }
+
+  async listExpired(table: TableName, now: number, limit: number): Promise<StoredRecord[]> {
+    this.#assertOpen();
+    assertTable(table);
+    assertLimit(limit);
+    const rows = await this.#driver.all(
+      `SELECT ${COLUMNS} FROM ${table} WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at, id LIMIT ?`,
+      [now, limit],
+    );
+    return Promise.all(rows.map((row) => this.#toRecord(table, row)));
   }
 
   async rotateKek(options: { batchSize?: number } = {}): Promise<RotationResult> {
@@ -390,17 +429,27 @@ export class SqlStore implements KycStore {
   }
 
   async #write(table: TableName, id: string, row: Row, change: Transition): Promise<Row | undefined> {
-    const sealed =
-      change.personal === undefined
-        ? sealedColumns(row)
-        : await this.#envelope.seal(table, id, change.personal, sealedColumns(row));
+    const kept = withoutFields(sealedColumns(row), change.removePersonal ?? []);
+    const sealed = change.personal === undefined ? kept : await this.#envelope.seal(table, id, change.personal, kept);
     const expiresAt = change.expiresAt === undefined ? integer(row.expires_at) : change.expiresAt;
     const data = change.data === undefined ? String(row.data) : JSON.stringify(change.data);
+    const personId = change.personId === undefined ? text(row.person_id) : optionalText(change.personId, 'personId');
     // Compare-and-set on status and version: the write happens only if nobody wrote since the read.
     const [updated] = await this.#driver.all(
-      `UPDATE ${table} SET status = ?, data = ?, sealed = ?, kek_id = ?, dek = ?, expires_at = ?, version = version + 1
-       WHERE id = ? AND status = ? AND version = ? RETURNING ${COLUMNS}`,
-      [change.to, data, sealed.sealed, sealed.kekId, sealed.dek, expiresAt, id, change.from, Number(row.version)],
+      `UPDATE ${table} SET status = ?, data = ?, sealed = ?, kek_id = ?, dek = ?, expires_at = ?, person_id = ?,
+       version = version + 1 WHERE id = ? AND status = ? AND version = ? RETURNING ${COLUMNS}`,
+      [
+        change.to,
+        data,
+        sealed.sealed,
+        sealed.kekId,
+        sealed.dek,
+        expiresAt,
+        personId,
+        id,
+        change.from,
+        Number(row.version),
+      ],
     );
     return updated;
   }
@@ -411,6 +460,7 @@ export class SqlStore implements KycStore {
       status: text(row.status) ?? undefined,
       personId: text(row.person_id) ?? undefined,
       ref: text(row.ref) ?? undefined,
+      owner: text(row.owner) ?? undefined,
       expiresAt: integer(row.expires_at) ?? undefined,
       personal,
     };

@@ -23,6 +23,8 @@ export interface StoredRecord {
   readonly personId?: string;
   /** A unique secondary key (e.g. an officer's token digest). */
   readonly ref?: string;
+  /** Who the record counts against for caps (e.g. the officer of a registration, a client's address digest). */
+  readonly owner?: string;
   /** Milliseconds since the epoch after which the record may be deleted by {@link KycStore.deleteExpired}. */
   readonly expiresAt?: number;
   readonly createdAt: number;
@@ -40,6 +42,7 @@ export interface NewRecord {
   readonly status?: string;
   readonly personId?: string;
   readonly ref?: string;
+  readonly owner?: string;
   readonly expiresAt?: number;
   /** Defaults to now. */
   readonly createdAt?: number;
@@ -56,8 +59,21 @@ export interface Transition {
   readonly data?: JsonObject;
   /** Personal fields to set (merged into the existing ones; encrypted under the record's data key). */
   readonly personal?: JsonObject;
+  /** Personal fields to drop (retention: e.g. disclosures nobody collected); applied before `personal`. */
+  readonly removePersonal?: readonly string[];
+  /** Sets the person the record is about (e.g. once a registration is verified). */
+  readonly personId?: string;
   /** Replaces the expiry when given (null clears it). */
   readonly expiresAt?: number | null;
+}
+
+/** Which records {@link KycStore.count} counts; all filters combine. */
+export interface CountFilter {
+  readonly status?: string;
+  readonly personId?: string;
+  readonly owner?: string;
+  /** Stop counting here (caps): the cost stays bounded however large the table grows. */
+  readonly atMost?: number;
 }
 
 /** Progress of a key rotation. */
@@ -111,11 +127,10 @@ export interface KycStore {
   shredByPerson(table: TableName, personId: string): Promise<number>;
   /** Deletes records whose expiry is at or before `now` (ms); returns how many. */
   deleteExpired(table: TableName, now: number): Promise<number>;
-  /**
-   * Number of records (with this status, when given). For caps pass `atMost`: counting stops there, so the
-   * check costs the same however large the table grows.
-   */
-  count(table: TableName, status?: string, atMost?: number): Promise<number>;
+  /** Number of records matching `filter` (all records without one): for caps, with `atMost`. */
+  count(table: TableName, filter?: CountFilter): Promise<number>;
+  /** Records whose expiry is at or before `now`, soonest first, at most `limit`: for retention sweeps. */
+  listExpired(table: TableName, now: number, limit: number): Promise<StoredRecord[]>;
   /**
    * Key rotation (encrypted stores): makes sure a new KEK exists in the HSM and new data keys use it, then
    * re-wraps up to `batchSize` data keys under it (only the data keys are unwrapped; no record's data is

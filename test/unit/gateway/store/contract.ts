@@ -252,14 +252,66 @@ export function describeStoreContract(name: string, harness: () => StoreHarness)
 
       it('counts all records or those with a status', async () => {
         assert.equal(await store.count('certifications'), 7);
-        assert.equal(await store.count('certifications', 'pending'), 4);
-        assert.equal(await store.count('certifications', 'approved'), 3);
+        assert.equal(await store.count('certifications', { status: 'pending' }), 4);
+        assert.equal(await store.count('certifications', { status: 'approved' }), 3);
         assert.equal(await store.count('nonces'), 0);
+        // Per person and per owner, as the caps need them.
+        assert.equal(await store.count('certifications', { status: 'pending', personId: did(0) }), 2);
+        assert.equal(await store.count('certifications', { personId: did(2) }), 2);
+        await store.insert('registrations', { id: 'a', status: 'pending', owner: 'officer-a', data: {} });
+        await store.insert('registrations', { id: 'b', status: 'verified', owner: 'officer-a', data: {} });
+        await store.insert('registrations', { id: 'c', status: 'pending', owner: 'officer-b', data: {} });
+        assert.equal((await store.get('registrations', 'a'))?.owner, 'officer-a');
+        assert.equal(await store.count('registrations', { owner: 'officer-a', status: 'pending' }), 1);
+        assert.equal(await store.count('registrations', { owner: 'officer-a' }), 2);
         // Bounded counts, for caps.
-        assert.equal(await store.count('certifications', 'pending', 2), 2);
-        assert.equal(await store.count('certifications', 'pending', 10), 4);
-        assert.equal(await store.count('certifications', undefined, 5), 5);
-        await rejectsWithReason(store.count('certifications', 'pending', 0), 'STORE_INVALID_ARGUMENT');
+        assert.equal(await store.count('certifications', { status: 'pending', atMost: 2 }), 2);
+        assert.equal(await store.count('certifications', { status: 'pending', atMost: 10 }), 4);
+        assert.equal(await store.count('certifications', { atMost: 5 }), 5);
+        await rejectsWithReason(store.count('certifications', { atMost: 0 }), 'STORE_INVALID_ARGUMENT');
+      });
+
+      it('lists expired records soonest first, for retention sweeps', async () => {
+        assert.deepEqual(
+          (await store.listExpired('certifications', 300, 10)).map((r) => r.id),
+          ['c0', 'c1', 'c2', 'c3'],
+        );
+        assert.deepEqual(
+          (await store.listExpired('certifications', 300, 2)).map((r) => r.id),
+          ['c0', 'c1'],
+        );
+        assert.deepEqual(await store.listExpired('certifications', -1, 10), []);
+      });
+
+      it('retention: a transition drops named personal fields, and the data key with the last one', async () => {
+        await store.transition('certifications', 'c1', {
+          from: 'approved',
+          to: 'approved',
+          personal: { disclosures: ['d'] },
+        });
+        const trimmed = await store.transition('certifications', 'c1', {
+          from: 'approved',
+          to: 'approved',
+          removePersonal: ['disclosures'],
+          expiresAt: null,
+        });
+        assert.deepEqual(trimmed?.personal, { claims: { n: '1' } });
+        const emptied = await store.transition('certifications', 'c1', {
+          from: 'approved',
+          to: 'approved',
+          removePersonal: ['claims'],
+        });
+        assert.equal(emptied?.personal, undefined);
+        assert.deepEqual(
+          await store.dataKeysByKek().then((keys) => Object.values(keys).reduce((a, b) => a + b, 0)),
+          store.encrypted ? 6 : 0,
+        );
+        const verified = await store.transition('certifications', 'c3', {
+          from: 'approved',
+          to: 'x',
+          personId: did(9),
+        });
+        assert.equal(verified?.personId, did(9));
       });
 
       it('deletes expired records (expiry at or before now) and keeps the others', async () => {
@@ -291,13 +343,13 @@ export function describeStoreContract(name: string, harness: () => StoreHarness)
 
     describe('migrations', () => {
       const good: Migration = {
-        version: 2,
+        version: MIGRATIONS.length + 1,
         name: 'test: an extra table',
         sqlite: ['CREATE TABLE extra_test (id TEXT PRIMARY KEY)'],
         postgres: ['CREATE TABLE extra_test (id TEXT PRIMARY KEY)'],
       };
       const broken: Migration = {
-        version: 3,
+        version: MIGRATIONS.length + 2,
         name: 'test: broken',
         sqlite: ['CREATE TABLE broken_test (id TEXT)', 'THIS IS NOT SQL'],
         postgres: ['CREATE TABLE broken_test (id TEXT)', 'THIS IS NOT SQL'],
@@ -316,18 +368,37 @@ export function describeStoreContract(name: string, harness: () => StoreHarness)
         await rejectsWithReason(
           open([...MIGRATIONS, good, broken]),
           'STORE_MIGRATION_FAILED',
-          /migration 3 \(test: broken\)/,
+          new RegExp(`migration ${broken.version} \\(test: broken\\)`),
         );
         assert.deepEqual(
           (await store.migrations()).map((m) => m.version),
-          [1],
+          MIGRATIONS.map((m) => m.version),
         );
         // Migration 2's table was rolled back too: applying it again works.
         const upgraded = await open([...MIGRATIONS, good]);
         assert.deepEqual(
           (await upgraded.migrations()).map((m) => m.version),
-          [1, 2],
+          [...MIGRATIONS, good].map((m) => m.version),
         );
+      });
+
+      it('upgrades a database made by an older version, keeping its records', async () => {
+        await harness().reset();
+        // Version 1 of the schema, with a record an older release wrote.
+        const [first] = MIGRATIONS;
+        const oldRecord = `INSERT INTO registrations (id, status, created_at, data) VALUES ('r-old', 'pending', 1, '{"v":1}')`;
+        const old = await open([
+          { ...first!, sqlite: [...first!.sqlite, oldRecord], postgres: [...first!.postgres, oldRecord] },
+        ]);
+        await old.close();
+        const current = await open();
+        assert.deepEqual(
+          (await current.migrations()).map((m) => m.version),
+          MIGRATIONS.map((m) => m.version),
+        );
+        assert.deepEqual((await current.get('registrations', 'r-old'))?.data, { v: 1 });
+        await current.insert('registrations', { id: 'r-new', owner: 'officer', data: {} });
+        assert.equal(await current.count('registrations', { owner: 'officer' }), 1);
       });
 
       it('refuses a database newer than the code', async () => {
