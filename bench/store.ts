@@ -121,6 +121,11 @@ async function runOne(
       store.count('certifications', { status: 'pending' }),
     ),
   );
+  rows.push(
+    await measure(base, 'count, capped at 100', Math.min(ops, 200), concurrency, () =>
+      store.count('certifications', { status: 'pending', atMost: 100 }),
+    ),
+  );
   return rows;
 }
 
