@@ -28,14 +28,18 @@ function softhsmConf(dir: string, tokens: string): string {
 
 describe('gateway/store: HSM unavailable', function () {
   this.timeout(30_000);
-  const dir = mkdtempSync(join(tmpdir(), 'kyc-store-hsm-'));
-  const tokens = join(dir, 'tokens');
-  const empty = join(dir, 'empty-tokens');
   const pin = randomBytes(8).toString('hex');
-  const path = join(dir, 'data', 'state.sqlite');
+  let dir: string;
+  let tokens: string;
+  let path: string;
   let conf: string;
 
   before(() => {
+    // Made here, not when the file loads, so a dry run leaves nothing behind.
+    dir = mkdtempSync(join(tmpdir(), 'kyc-store-hsm-'));
+    tokens = join(dir, 'tokens');
+    path = join(dir, 'data', 'state.sqlite');
+    const empty = join(dir, 'empty-tokens');
     mkdirSync(tokens, { mode: 0o700 });
     mkdirSync(empty, { mode: 0o700 });
     conf = softhsmConf(dir, tokens);
@@ -65,7 +69,7 @@ describe('gateway/store: HSM unavailable', function () {
   it('token absent, then back: opening fails with KYC_UNAVAILABLE / STORE_HSM_UNAVAILABLE; nothing is lost', () => {
     assert.deepEqual(child({ conf, action: 'write' }), { ok: true, value: { claims: { given_name: 'Ada' } } });
 
-    const gone = child({ conf: softhsmConf(dir, empty), action: 'read' });
+    const gone = child({ conf: softhsmConf(dir, join(dir, 'empty-tokens')), action: 'read' });
     assert.equal(gone.ok, false);
     assert.equal(gone.code, 'KYC_UNAVAILABLE');
     assert.equal(gone.reason, 'STORE_HSM_UNAVAILABLE');

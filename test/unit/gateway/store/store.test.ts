@@ -81,7 +81,8 @@ describe('gateway/store', function () {
 
   describe('SQLite file', () => {
     it('is in WAL mode, and the file, its WAL and its directory are owner-only', async () => {
-      const dir = join(mkdtempSync(join(tmpdir(), 'kyc-store-mode-')), 'service');
+      const parent = mkdtempSync(join(tmpdir(), 'kyc-store-mode-'));
+      const dir = join(parent, 'service');
       const path = join(dir, 'state.sqlite');
       const store = await openStore({ database: { backend: 'sqlite', path } });
       try {
@@ -96,7 +97,7 @@ describe('gateway/store', function () {
         db.close();
       } finally {
         await store.close();
-        rmSync(dir, { recursive: true, force: true });
+        rmSync(parent, { recursive: true, force: true });
       }
     });
   });
