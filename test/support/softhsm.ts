@@ -26,6 +26,7 @@ export const TEST_TOKEN_LABELS = [
   'jose',
   'gateway',
   'spare',
+  'store',
 ] as const;
 
 export type TestTokenLabel = (typeof TEST_TOKEN_LABELS)[number];

@@ -4,6 +4,18 @@ import type { Cryptoki, Handle } from './library';
 import { HsmError, returnValueOf, toHsmError } from './errors';
 import { p1363ToLowSDer } from './ecdsa-signature';
 import {
+  assertAesKeyId,
+  assertGcmInput,
+  describeAesKey,
+  findAesKeys,
+  gcmDecrypt,
+  gcmEncrypt,
+  generateAesKey,
+  type AesKeyId,
+  type AesKeyInfo,
+  type GcmCiphertext,
+} from './aes';
+import {
   assertKeyLabel,
   describePrivateKey,
   destroyQuietly,
@@ -100,6 +112,36 @@ export interface HsmToken {
    * @throws HsmError HSM_KEY_NOT_FOUND when the token holds no object with this SKI.
    */
   destroyKey(ski: Ski): Promise<void>;
+  /**
+   * Generates an AES-256 key-encryption key inside the token (token object, sensitive, never extractable,
+   * encrypt/decrypt only) and returns its id (CKA_ID, 64 hex characters).
+   *
+   * @throws HsmError HSM_INVALID_ARGUMENT for a bad label, HSM_CLOSED, HSM_OPERATION_FAILED.
+   */
+  generateAesKey(label: string): Promise<AesKeyId>;
+  /** What the token says about the AES key with this id, or undefined when there is none. */
+  findAesKey(id: AesKeyId): Promise<AesKeyInfo | undefined>;
+  /** Every AES key on the token. */
+  listAesKeys(): Promise<AesKeyInfo[]>;
+  /**
+   * AES-256-GCM encryption inside the token with the key `id`, a fresh random IV and associated data `aad`.
+   *
+   * @throws HsmError HSM_INVALID_ARGUMENT, HSM_KEY_NOT_FOUND, HSM_BUSY, HSM_CLOSED, HSM_OPERATION_FAILED.
+   */
+  encryptAesGcm(id: AesKeyId, plaintext: Uint8Array, aad: Uint8Array): Promise<GcmCiphertext>;
+  /**
+   * AES-256-GCM decryption inside the token. A tag mismatch (altered data, other `aad`, other key) fails with
+   * HSM_OPERATION_FAILED and the token's return value (SoftHSM: CKR_GENERAL_ERROR).
+   *
+   * @throws HsmError HSM_INVALID_ARGUMENT, HSM_KEY_NOT_FOUND, HSM_BUSY, HSM_CLOSED, HSM_OPERATION_FAILED.
+   */
+  decryptAesGcm(id: AesKeyId, input: GcmCiphertext, aad: Uint8Array): Promise<Buffer>;
+  /**
+   * Destroys the AES key with this id.
+   *
+   * @throws HsmError HSM_KEY_NOT_FOUND when the token holds no AES key with this id.
+   */
+  destroyAesKey(id: AesKeyId): Promise<void>;
   /** Session pool sizes right now. */
   stats(): SessionPoolStats;
   /** Releases this handle; the token's sessions close when the last handle in the process closes. Idempotent. */
@@ -183,7 +225,33 @@ class SharedToken {
     usage: KeyUsage,
     operation: (session: Handle, key: Handle) => Promise<T>,
   ): Promise<T> {
-    const cacheKey = `${usage}:${ski}`;
+    return this.withKey(
+      what,
+      `${usage}:${ski}`,
+      (session) => findPrivateKey(this.#cryptoki, session, ski, usage),
+      () => `token '${this.label}' has no ${usage} key with SKI ${ski}`,
+      operation,
+    );
+  }
+
+  /** Runs `operation` with the AES key `id`, cached like private keys. */
+  withAesKey<T>(what: string, id: AesKeyId, operation: (session: Handle, key: Handle) => Promise<T> | T): Promise<T> {
+    return this.withKey(
+      what,
+      `aes:${id}`,
+      (session) => findAesKeys(this.#cryptoki, session, id)[0],
+      () => `token '${this.label}' has no AES key with id ${id}`,
+      operation,
+    );
+  }
+
+  withKey<T>(
+    what: string,
+    cacheKey: string,
+    find: (session: Handle) => Handle | undefined,
+    notFound: () => string,
+    operation: (session: Handle, key: Handle) => Promise<T> | T,
+  ): Promise<T> {
     return this.run(what, async (session) => {
       const cached = this.#keys.get(cacheKey);
       if (cached !== undefined) {
@@ -196,11 +264,9 @@ class SharedToken {
           this.#keys.delete(cacheKey);
         }
       }
-      const key = findPrivateKey(this.#cryptoki, session, ski, usage);
+      const key = find(session);
       if (key === undefined) {
-        throw new HsmError('HSM_KEY_NOT_FOUND', `token '${this.label}' has no ${usage} key with SKI ${ski}`, {
-          tokenLabel: this.label,
-        });
+        throw new HsmError('HSM_KEY_NOT_FOUND', notFound(), { tokenLabel: this.label });
       }
       this.#keys.set(cacheKey, key);
       return operation(session, key);
@@ -210,6 +276,7 @@ class SharedToken {
   forgetKey(ski: Ski): void {
     this.#keys.delete(`sign:${ski}`);
     this.#keys.delete(`derive:${ski}`);
+    this.#keys.delete(`aes:${ski}`);
   }
 }
 
@@ -461,6 +528,64 @@ class TokenHandle implements HsmToken {
     });
     if (destroyed === 0) {
       throw new HsmError('HSM_KEY_NOT_FOUND', `token '${this.label}' has no object with SKI ${ski}`, {
+        tokenLabel: this.label,
+      });
+    }
+  }
+
+  async generateAesKey(label: string): Promise<AesKeyId> {
+    this.#assertOpen();
+    assertKeyLabel(label);
+    return this.#token.run('AES key generation', (session) => generateAesKey(this.#cryptoki, session, label));
+  }
+
+  async findAesKey(id: AesKeyId): Promise<AesKeyInfo | undefined> {
+    this.#assertOpen();
+    assertAesKeyId(id);
+    return this.#token.run('AES key lookup', (session) => {
+      const [handle] = findAesKeys(this.#cryptoki, session, id);
+      return handle === undefined ? undefined : describeAesKey(this.#cryptoki, session, handle);
+    });
+  }
+
+  async listAesKeys(): Promise<AesKeyInfo[]> {
+    this.#assertOpen();
+    return this.#token.run('AES key listing', (session) =>
+      findAesKeys(this.#cryptoki, session).map((handle) => describeAesKey(this.#cryptoki, session, handle)),
+    );
+  }
+
+  async encryptAesGcm(id: AesKeyId, plaintext: Uint8Array, aad: Uint8Array): Promise<GcmCiphertext> {
+    this.#assertOpen();
+    assertAesKeyId(id);
+    assertGcmInput(plaintext, aad, false);
+    return this.#token.withAesKey('AES-GCM encryption', id, (session, key) =>
+      gcmEncrypt(this.#cryptoki, session, key, plaintext, aad),
+    );
+  }
+
+  async decryptAesGcm(id: AesKeyId, input: GcmCiphertext, aad: Uint8Array): Promise<Buffer> {
+    this.#assertOpen();
+    assertAesKeyId(id);
+    assertGcmInput(input.ciphertext, aad, true);
+    return this.#token.withAesKey('AES-GCM decryption', id, (session, key) =>
+      gcmDecrypt(this.#cryptoki, session, key, input, aad),
+    );
+  }
+
+  async destroyAesKey(id: AesKeyId): Promise<void> {
+    this.#assertOpen();
+    assertAesKeyId(id);
+    this.#token.forgetKey(id);
+    const destroyed = await this.#token.run('AES key destruction', (session) => {
+      const handles = findAesKeys(this.#cryptoki, session, id);
+      for (const handle of handles) {
+        this.#cryptoki.api.C_DestroyObject(session, handle);
+      }
+      return handles.length;
+    });
+    if (destroyed === 0) {
+      throw new HsmError('HSM_KEY_NOT_FOUND', `token '${this.label}' has no AES key with id ${id}`, {
         tokenLabel: this.label,
       });
     }
