@@ -97,11 +97,6 @@ export function createDisclosure(salt: string, name: string, value: string): Par
   return { disclosure, salt, name, value: normalised, digest: sha256Base64Url(disclosure) };
 }
 
-/** base64url(SHA-256(disclosure)): what the ledger stores for each claim. */
-export function disclosureDigest(disclosure: string): string {
-  return sha256Base64Url(disclosure);
-}
-
 /**
  * Decodes a disclosure string back into salt, name and value, checking every part.
  *

@@ -15,7 +15,6 @@ export {
   assertValidClaims,
   claimsHash,
   createDisclosure,
-  disclosureDigest,
   disclosuresHash,
   normaliseClaimValue,
   parseDisclosure,

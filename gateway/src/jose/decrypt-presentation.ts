@@ -206,22 +206,3 @@ export async function decryptPresentation(
     sharedSecret.fill(0);
   }
 }
-
-/**
- * Reads the `kid` (registration id) of a presentation JWE without decrypting it, so the bank can look up the
- * registration first. The value is unauthenticated until {@link decryptPresentation} succeeds with it as
- * `expectedKid` (the protected header is the AEAD's additional data).
- *
- * @returns the kid, or `undefined` when the token is not a plausible presentation JWE.
- */
-export function peekPresentationKid(jwe: unknown): string | undefined {
-  try {
-    if (typeof jwe !== 'string' || jwe.length > MAX_PRESENTATION_JWE_LENGTH) {
-      return undefined;
-    }
-    const kid = parseHeaderJson(jwe.split('.', 1)[0] ?? '').kid;
-    return typeof kid === 'string' && kid.length > 0 && kid.length <= MAX_KID_LENGTH ? kid : undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -4,7 +4,7 @@
  * passed in as functions (gateway/src/hsm provides them).
  */
 export { concatKdf } from './concat-kdf';
-export { MAX_PRESENTATION_JWE_LENGTH, decryptPresentation, peekPresentationKid } from './decrypt-presentation';
+export { MAX_PRESENTATION_JWE_LENGTH, decryptPresentation } from './decrypt-presentation';
 export type { DecryptPresentationOptions, DeriveSharedSecret } from './decrypt-presentation';
 export { MAX_QR_TEXT_BYTES, renderQrCode } from './qr-code';
 export type { QrImages, RenderQrCodeOptions } from './qr-code';

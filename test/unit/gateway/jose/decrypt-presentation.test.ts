@@ -7,7 +7,6 @@ import {
   concatKdf,
   decryptPresentation,
   MAX_PRESENTATION_JWE_LENGTH,
-  peekPresentationKid,
   softwareKeyAgreement,
 } from '../../../../gateway/src/jose';
 
@@ -275,11 +274,5 @@ describe('decryptPresentation (ECDH-ES + A256GCM by hand, ECDH injected)', () =>
       }),
       (error: unknown) => error instanceof KycError && error.code === 'KYC_UNAVAILABLE',
     );
-  });
-
-  it('peeks at the kid before decryption, and returns undefined for junk', async () => {
-    assert.equal(peekPresentationKid(await encrypt(plaintext, bank.publicKey)), KID);
-    assert.equal(peekPresentationKid('garbage'), undefined);
-    assert.equal(peekPresentationKid(42), undefined);
   });
 });
