@@ -54,9 +54,13 @@ describe('kyc Revoke', () => {
   it('accepts every documented reason', async () => {
     for (const reason of ['data-changed', 'fraud-suspected', 'person-request', 'certifier-error', 'other']) {
       const certified = await world.certify();
-      await world.ledger.submit(officerTx(), (ctx) =>
-        world.contract.Revoke(ctx, certified.person.did, 'identity', reason),
-      );
+      const record = JSON.parse(
+        await world.ledger.submit(officerTx(), (ctx) =>
+          world.contract.Revoke(ctx, certified.person.did, 'identity', reason),
+        ),
+      ) as { status: string; revocation?: { reason: string } };
+      assert.equal(record.status, 'revoked');
+      assert.equal(record.revocation?.reason, reason);
     }
   });
 
