@@ -52,16 +52,24 @@ const RETRYABLE_GRPC = new Set<number>([
   GrpcStatus.RESOURCE_EXHAUSTED,
 ]);
 
+/**
+ * What fabric-shim answers, before the contract runs, to a call with the wrong number of arguments or an
+ * unknown contract prefix: the caller's mistake, without a code (docs/errors.md, "Messages without a code").
+ */
+const SHIM_ARGUMENT_ERRORS = [/Expected \d+ parameters, but \d+ have been supplied/, /Contract name is not known: /];
+
 function fromGatewayError(err: GatewayError, transactionId: string | undefined): KycError {
-  for (const detail of err.details) {
-    const coded = parseCodedMessage(detail.message);
+  const messages = [...err.details.map((detail) => detail.message), err.message];
+  for (const message of messages) {
+    const coded = parseCodedMessage(message);
     if (coded !== undefined) {
       return new LedgerError(coded.code, coded.detail, transactionId, { cause: err });
     }
   }
-  const coded = parseCodedMessage(err.message);
-  if (coded !== undefined) {
-    return new LedgerError(coded.code, coded.detail, transactionId, { cause: err });
+  if (messages.some((message) => SHIM_ARGUMENT_ERRORS.some((pattern) => pattern.test(message)))) {
+    return new LedgerError('KYC_INVALID_ARGUMENT', 'the transaction was called with wrong arguments', transactionId, {
+      cause: err,
+    });
   }
   if (RETRYABLE_GRPC.has(err.code)) {
     return new LedgerError('KYC_UNAVAILABLE', 'the ledger did not answer in time; retry', transactionId, {

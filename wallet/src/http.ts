@@ -49,8 +49,8 @@ function errorFromBody(status: number, body: unknown, origin: string): KycError 
   const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
   const message = typeof error?.message === 'string' ? error.message.slice(0, 500) : `HTTP ${status}`;
   if (typeof error?.code === 'string' && isErrorCode(error.code)) {
-    // The service's own coded answer: keep its code, drop a repeated "CODE: " prefix.
-    return new KycError(error.code, `${origin}: ${message.replace(`${error.code}: `, '')}`);
+    // The service's own coded answer: the message is the detail, the code travels beside it.
+    return new KycError(error.code, `${origin}: ${message}`);
   }
   return new KycError('KYC_UNAVAILABLE', `${origin} answered HTTP ${status}`);
 }

@@ -52,7 +52,7 @@ function errorBody(err: KycError): ErrorBody {
   return {
     error: {
       code: err.code,
-      message: err.message,
+      message: err.detail,
       ...(typeof transactionId === 'string' ? { transactionId } : {}),
     },
   };
