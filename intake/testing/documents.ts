@@ -99,7 +99,7 @@ function geometry(format: 'TD1' | 'TD3', id: Identity): Geometry {
   // 10 px per mm: TD3 125×88 mm, TD1 85.6×54 mm; MRZ at 2.54 mm pitch, lines 4.2 mm apart, at the bottom.
   return format === 'TD3'
     ? { width: 1250, height: 880, mrzLines: td3Lines(id), mrzTop: 880 - 170 }
-    : { width: 856, height: 540, mrzLines: td1Lines(id), mrzTop: 540 - 210 };
+    : { width: 856, height: 540, mrzLines: td1Lines(id), mrzTop: 540 - 195 };
 }
 
 function drawBackground(ctx: ReturnType<Canvas['getContext']>, g: Geometry, rand: () => number): void {
@@ -122,7 +122,7 @@ function drawVisualZone(ctx: ReturnType<Canvas['getContext']>, g: Geometry, id: 
   ctx.fillStyle = '#234';
   ctx.font = `34px ${FONT}`;
   ctx.fillText(format === 'TD3' ? `PASSPORT ${id.issuer}` : `IDENTITY CARD ${id.issuer}`, g.width * 0.36, 60);
-  ctx.font = `22px ${FONT}`;
+  ctx.font = `${format === 'TD3' ? 22 : 17}px ${FONT}`;
   const rows = [
     ['SURNAME', id.familyName.replace(/</g, ' ')],
     ['GIVEN NAMES', id.givenNames.replace(/</g, ' ')],
@@ -131,12 +131,13 @@ function drawVisualZone(ctx: ReturnType<Canvas['getContext']>, g: Geometry, id: 
     ['SEX', id.sex],
     ['DOCUMENT NO', id.documentNumber],
   ];
-  const step = format === 'TD3' ? 80 : 42;
+  const step = format === 'TD3' ? 80 : 38;
+  const below = format === 'TD3' ? 24 : 18;
   rows.forEach(([label, value], i) => {
     ctx.fillStyle = '#567';
-    ctx.fillText(label ?? '', g.width * 0.36, 110 + i * step);
+    ctx.fillText(label ?? '', g.width * 0.36, 95 + i * step);
     ctx.fillStyle = '#111';
-    ctx.fillText(value ?? '', g.width * 0.36, 110 + i * step + 24);
+    ctx.fillText(value ?? '', g.width * 0.36, 95 + i * step + below);
   });
 }
 
@@ -196,10 +197,12 @@ export async function renderDocument(
   variant: Variant,
   seed: number,
   face = seed,
+  mrzOverride?: readonly string[],
 ): Promise<GeneratedDocument> {
   registerFont();
   const rand = random(seed ^ 0x5eed);
-  const g = geometry(format, identity);
+  const base = geometry(format, identity);
+  const g = mrzOverride === undefined ? base : { ...base, mrzLines: mrzOverride };
   let canvas = createCanvas(g.width, g.height);
   const ctx = canvas.getContext('2d');
   drawBackground(ctx, g, rand);
