@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { createHash, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import * as asn1js from 'asn1js';
@@ -59,15 +60,18 @@ export async function makeDocumentSigner(
 }
 
 export async function makeCrl(csca: Signer, revokedSerials: readonly string[]): Promise<Uint8Array> {
-  const crl = await x509.X509CrlGenerator.create({
-    issuer: csca.cert.subject,
-    thisUpdate: new Date(Date.now() - DAY),
-    nextUpdate: new Date(Date.now() + 30 * DAY),
-    entries: revokedSerials.map((serialNumber) => ({ serialNumber, revocationDate: new Date(Date.now() - DAY) })),
-    signingKey: csca.keys.privateKey,
-    signingAlgorithm: ALG,
+  const time = (ms: number) => new pkijs.Time({ type: 0, value: new Date(Date.now() + ms) });
+  const crl = new pkijs.CertificateRevocationList({
+    version: 1,
+    issuer: pkijs.Certificate.fromBER(csca.cert.rawData).subject,
+    thisUpdate: time(-DAY),
+    nextUpdate: time(30 * DAY),
+    revokedCertificates: revokedSerials.map(
+      (serial) => new pkijs.RevokedCertificate({ userCertificate: new asn1js.Integer({ valueHex: Buffer.from(serial, 'hex') }), revocationDate: time(-DAY) }),
+    ),
   });
-  return new Uint8Array(crl.rawData);
+  await crl.sign(csca.keys.privateKey, 'SHA-256');
+  return new Uint8Array(crl.toSchema(true).toBER(false));
 }
 
 function app(tagNumber: number, constructed: boolean, content: Uint8Array | asn1js.AsnType[]): asn1js.AsnType {

@@ -31,15 +31,6 @@ const DIGIT_FOR_LETTER: Readonly<Record<string, string>> = {
   S: '5',
   B: '8',
 };
-/** Digit shapes the legacy engine mixes up with OCR-B at some sizes (measured: 1 read as 7). */
-const DIGIT_ALTERNATIVES: Readonly<Record<string, readonly string[]>> = {
-  '0': ['8'],
-  '1': ['7'],
-  '3': ['8'],
-  '7': ['1'],
-  '8': ['0', '3'],
-};
-
 function replaceAt(lines: string[], line: number, column: number, char: string): void {
   const text = lines[line] ?? '';
   lines[line] = text.slice(0, column) + char + text.slice(column + 1);
@@ -85,13 +76,14 @@ function compositeHolds(lines: readonly string[], layout: FormatLayout): boolean
   return checkDigit(covered) === read(lines, layout.composite.check);
 }
 
+/**
+ * Only letter/digit swaps, and only where both may stand (document number, optional data): such a swap always
+ * changes the check digit, so it is always detected. Digit/digit confusions (1/7, 0/8) are not repaired: a
+ * guess among digits passes a mod-10 check one time in ten, so the reader tries another scale instead.
+ */
 function alternatives(char: string, kind: 'digit' | 'alnum'): readonly string[] {
-  const digits = DIGIT_ALTERNATIVES[char] ?? [];
-  if (kind === 'digit') {
-    return digits;
-  }
-  const swapped = LETTER_FOR_DIGIT[char] ?? DIGIT_FOR_LETTER[char];
-  return swapped === undefined ? digits : [swapped, ...digits];
+  const swapped = kind === 'alnum' ? (LETTER_FOR_DIGIT[char] ?? DIGIT_FOR_LETTER[char]) : undefined;
+  return swapped === undefined ? [] : [swapped];
 }
 
 interface Candidate {
@@ -115,7 +107,6 @@ function candidatesFor(lines: readonly string[], field: CheckedField): Candidate
     }
   };
   tryAt(field.span, field.kind);
-  tryAt(field.check, 'digit');
   return found;
 }
 
@@ -150,20 +141,6 @@ export function repairMrz(input: readonly string[], layout: FormatLayout): Repai
   return repairComposite(current, layout, repairs);
 }
 
-/** Every field holds: a failing composite is accepted only as a misread composite digit itself. */
 function repairComposite(lines: readonly string[], layout: FormatLayout, repairs: Repair[]): RepairedMrz {
-  if (compositeHolds(lines, layout)) {
-    return { lines, repairs };
-  }
-  const at = layout.composite.check;
-  const from = read(lines, at);
-  for (const to of DIGIT_ALTERNATIVES[from] ?? []) {
-    const changed = [...lines];
-    replaceAt(changed, at.line, at.start, to);
-    if (compositeHolds(changed, layout)) {
-      repairs.push({ field: 'composite', line: at.line, column: at.start, from, to, reason: 'check-digit' });
-      return { lines: changed, repairs };
-    }
-  }
-  return refuse('composite');
+  return compositeHolds(lines, layout) ? { lines, repairs } : refuse('composite');
 }
