@@ -44,12 +44,24 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-export function faceEvidence(against: 'document-photo' | 'dg2', match: FaceMatch, versions: FaceModelVersions): NonNullable<Evidence['face']> {
+export function faceEvidence(
+  against: 'document-photo' | 'dg2',
+  match: FaceMatch,
+  versions: FaceModelVersions,
+): NonNullable<Evidence['face']> {
   return { against, distance: match.distance, threshold: match.threshold, match: match.match, versions };
 }
 
 /** Fields whose values must agree between the chip (or the OCR) and the claims certified. */
-const COMPARED: readonly (keyof MrzClaims)[] = ['given_name', 'family_name', 'birthdate', 'sex', 'nationality', 'document_number', 'document_expiry'];
+const COMPARED: readonly (keyof MrzClaims)[] = [
+  'given_name',
+  'family_name',
+  'birthdate',
+  'sex',
+  'nationality',
+  'document_number',
+  'document_expiry',
+];
 
 /**
  * True when every claim present in `claims` that the evidence also read has the same value (names compared
@@ -74,12 +86,21 @@ export function claimsMatchEvidence(claims: Readonly<Record<string, string>>, ev
 
 function level3(evidence: Evidence, claims: Readonly<Record<string, string>>): boolean {
   const { chip, face } = evidence;
-  return chip?.passiveAuthentication === true && face?.against === 'dg2' && face.match && claimsMatchEvidence(claims, { ...evidence, ocr: undefined });
+  return (
+    chip?.passiveAuthentication === true &&
+    face?.against === 'dg2' &&
+    face.match &&
+    claimsMatchEvidence(claims, { ...evidence, ocr: undefined })
+  );
 }
 
 function level2(evidence: Evidence, claims: Readonly<Record<string, string>>): boolean {
   const { ocr, face } = evidence;
-  return ocr?.checkDigitsValid === true && face?.match === true && claimsMatchEvidence(claims, { ...evidence, chip: undefined });
+  return (
+    ocr?.checkDigitsValid === true &&
+    face?.match === true &&
+    claimsMatchEvidence(claims, { ...evidence, chip: undefined })
+  );
 }
 
 /**

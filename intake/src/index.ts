@@ -8,7 +8,19 @@ export { MrzReader, type MrzReading, type OcrVersions } from './mrz/reader';
 export { type MrzClaims, type ParsedMrz, parseMrz } from './mrz/claims';
 export { TD1, TD3, type MrzFormat } from './mrz/layout';
 export type { Repair } from './mrz/repair';
-export { type PassiveAuthInput, type PassiveAuthResult, type TrustList, passiveAuthentication } from './chip/passive-auth';
+export {
+  type PassiveAuthInput,
+  type PassiveAuthResult,
+  type TrustList,
+  passiveAuthentication,
+} from './chip/passive-auth';
 export { type Portrait, readDg1, readDg2 } from './chip/lds';
 export { FACE_MATCH_THRESHOLD, type FaceMatch, faceModelVersions, loadFaceModels, matchFaces } from './face/matcher';
-export { type AssuranceLevel, type Evidence, claimsMatchEvidence, faceEvidence, levelFromEvidence, sha256Hex } from './evidence';
+export {
+  type AssuranceLevel,
+  type Evidence,
+  claimsMatchEvidence,
+  faceEvidence,
+  levelFromEvidence,
+  sha256Hex,
+} from './evidence';

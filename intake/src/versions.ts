@@ -8,7 +8,10 @@ export function packageVersion(name: string): string {
     let dir = dirname(main);
     for (let i = 0; i < 6; i++) {
       try {
-        const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+        const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+          name?: string;
+          version?: string;
+        };
         if (manifest.name === name && typeof manifest.version === 'string') {
           return manifest.version;
         }

@@ -24,7 +24,11 @@ async function keys(): Promise<CryptoKeyPair> {
   return webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
 }
 
-export async function makeCsca(name = 'CN=CSCA Test,O=Test State,C=DE', from = new Date(Date.now() - 365 * DAY), days = 3650): Promise<Signer> {
+export async function makeCsca(
+  name = 'CN=CSCA Test,O=Test State,C=DE',
+  from = new Date(Date.now() - 365 * DAY),
+  days = 3650,
+): Promise<Signer> {
   const pair = await keys();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01',
@@ -33,7 +37,10 @@ export async function makeCsca(name = 'CN=CSCA Test,O=Test State,C=DE', from = n
     notAfter: new Date(from.getTime() + days * DAY),
     keys: pair,
     signingAlgorithm: ALG,
-    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    ],
   });
   return { cert, keys: pair };
 }
@@ -60,18 +67,23 @@ export async function makeDocumentSigner(
 }
 
 export async function makeCrl(csca: Signer, revokedSerials: readonly string[]): Promise<Uint8Array> {
-  const time = (ms: number) => new pkijs.Time({ type: 0, value: new Date(Date.now() + ms) });
+  const time = (ms: number): pkijs.Time =>
+    new pkijs.Time({ type: pkijs.TimeType.UTCTime, value: new Date(Date.now() + ms) });
   const crl = new pkijs.CertificateRevocationList({
     version: 1,
     issuer: pkijs.Certificate.fromBER(csca.cert.rawData).subject,
     thisUpdate: time(-DAY),
     nextUpdate: time(30 * DAY),
     revokedCertificates: revokedSerials.map(
-      (serial) => new pkijs.RevokedCertificate({ userCertificate: new asn1js.Integer({ valueHex: Buffer.from(serial, 'hex') }), revocationDate: time(-DAY) }),
+      (serial) =>
+        new pkijs.RevokedCertificate({
+          userCertificate: new asn1js.Integer({ valueHex: Buffer.from(serial, 'hex') }),
+          revocationDate: time(-DAY),
+        }),
     ),
   });
   await crl.sign(csca.keys.privateKey, 'SHA-256');
-  return new Uint8Array(crl.toSchema(true).toBER(false));
+  return new Uint8Array((crl.toSchema(true) as asn1js.Sequence).toBER(false));
 }
 
 function app(tagNumber: number, constructed: boolean, content: Uint8Array | asn1js.AsnType[]): asn1js.AsnType {
@@ -101,12 +113,19 @@ export function makeDg2(jpeg: Uint8Array): Uint8Array {
   const imageInfo = Buffer.alloc(12);
   imageInfo.writeUInt8(1, 0); // full frontal
   const record = Buffer.concat([header, info, imageInfo, jpeg]);
-  const templateHeader = new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 1 }, value: [new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 1 }, valueHex: new Uint8Array([1, 1]) })] });
+  const templateHeader = new asn1js.Constructed({
+    idBlock: { tagClass: 3, tagNumber: 1 },
+    value: [new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 1 }, valueHex: new Uint8Array([1, 1]) })],
+  });
   const template = app(0x60, true, [templateHeader, app(0x2e, false, new Uint8Array(record))]);
   return der(app(0x15, true, [app(0x61, true, [new asn1js.Integer({ value: 1 }), template])]));
 }
 
-const HASH_OIDS = { 'SHA-256': '2.16.840.1.101.3.4.2.1', 'SHA-384': '2.16.840.1.101.3.4.2.2', 'SHA-512': '2.16.840.1.101.3.4.2.3' } as const;
+const HASH_OIDS = {
+  'SHA-256': '2.16.840.1.101.3.4.2.1',
+  'SHA-384': '2.16.840.1.101.3.4.2.2',
+  'SHA-512': '2.16.840.1.101.3.4.2.3',
+} as const;
 
 /** EF.SOD: `77 { ContentInfo(SignedData(LDSSecurityObject)) }` signed by `signer`. */
 export async function makeSod(
@@ -120,7 +139,15 @@ export async function makeSod(
       new asn1js.Integer({ value: 0 }),
       new pkijs.AlgorithmIdentifier({ algorithmId: HASH_OIDS[hash] }).toSchema(),
       new asn1js.Sequence({
-        value: [...groups].map(([n, bytes]) => new asn1js.Sequence({ value: [new asn1js.Integer({ value: n }), new asn1js.OctetString({ valueHex: createHash(node).update(bytes).digest() })] })),
+        value: [...groups].map(
+          ([n, bytes]) =>
+            new asn1js.Sequence({
+              value: [
+                new asn1js.Integer({ value: n }),
+                new asn1js.OctetString({ valueHex: createHash(node).update(bytes).digest() }),
+              ],
+            }),
+        ),
       }),
     ],
   });
@@ -128,8 +155,16 @@ export async function makeSod(
   const cert = pkijs.Certificate.fromBER(signer.cert.rawData);
   const signed = new pkijs.SignedData({
     version: 3,
-    encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: '2.23.136.1.1.1', eContent: new asn1js.OctetString({ valueHex: ldsBytes }) }),
-    signerInfos: [new pkijs.SignerInfo({ version: 1, sid: new pkijs.IssuerAndSerialNumber({ issuer: cert.issuer, serialNumber: cert.serialNumber }) })],
+    encapContentInfo: new pkijs.EncapsulatedContentInfo({
+      eContentType: '2.23.136.1.1.1',
+      eContent: new asn1js.OctetString({ valueHex: ldsBytes }),
+    }),
+    signerInfos: [
+      new pkijs.SignerInfo({
+        version: 1,
+        sid: new pkijs.IssuerAndSerialNumber({ issuer: cert.issuer, serialNumber: cert.serialNumber }),
+      }),
+    ],
     certificates: [cert],
   });
   const info = signed.signerInfos[0];
@@ -139,8 +174,14 @@ export async function makeSod(
   info.signedAttrs = new pkijs.SignedAndUnsignedAttributes({
     type: 0,
     attributes: [
-      new pkijs.Attribute({ type: '1.2.840.113549.1.9.3', values: [new asn1js.ObjectIdentifier({ value: '2.23.136.1.1.1' })] }),
-      new pkijs.Attribute({ type: '1.2.840.113549.1.9.4', values: [new asn1js.OctetString({ valueHex: createHash('sha256').update(ldsBytes).digest() })] }),
+      new pkijs.Attribute({
+        type: '1.2.840.113549.1.9.3',
+        values: [new asn1js.ObjectIdentifier({ value: '2.23.136.1.1.1' })],
+      }),
+      new pkijs.Attribute({
+        type: '1.2.840.113549.1.9.4',
+        values: [new asn1js.OctetString({ valueHex: createHash('sha256').update(ldsBytes).digest() })],
+      }),
     ],
   });
   await signed.sign(signer.keys.privateKey, 0, 'SHA-256');

@@ -19,10 +19,65 @@ export interface Identity {
   readonly optional: string;
 }
 
-const FAMILY = ['MUELLER', 'ROSSI', 'DUBOIS', 'JANSSEN', 'NOWAK', 'GARCIA', 'OKAFOR', 'LINDQVIST', 'PAPADOPOULOS', 'OBRIEN', 'SILVA', 'KOWALCZYK', 'BERNARD', 'HOFFMANN', 'MARTINEZ', 'NIEMINEN', 'VAN<DER<BERG', 'DE<LUCA'];
-const GIVEN = ['ANNA', 'MARIA', 'JOHANNES', 'LUCA', 'CHLOE', 'PIETER', 'ZOFIA', 'IBRAHIM', 'ELSA', 'NIKOS', 'SEAN', 'JOAO', 'OLIVIA', 'BEATRIZ', 'QUENTIN', 'YUSUF', 'GRETA', 'XAVIER'];
-const STATES = ['DEU', 'FRA', 'ITA', 'NLD', 'POL', 'ESP', 'SWE', 'GRC', 'IRL', 'PRT', 'FIN', 'BEL', 'AUT', 'CHE', 'GBR', 'NGA'];
-const ALNUM = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'];
+const FAMILY = [
+  'MUELLER',
+  'ROSSI',
+  'DUBOIS',
+  'JANSSEN',
+  'NOWAK',
+  'GARCIA',
+  'OKAFOR',
+  'LINDQVIST',
+  'PAPADOPOULOS',
+  'OBRIEN',
+  'SILVA',
+  'KOWALCZYK',
+  'BERNARD',
+  'HOFFMANN',
+  'MARTINEZ',
+  'NIEMINEN',
+  'VAN<DER<BERG',
+  'DE<LUCA',
+];
+const GIVEN = [
+  'ANNA',
+  'MARIA',
+  'JOHANNES',
+  'LUCA',
+  'CHLOE',
+  'PIETER',
+  'ZOFIA',
+  'IBRAHIM',
+  'ELSA',
+  'NIKOS',
+  'SEAN',
+  'JOAO',
+  'OLIVIA',
+  'BEATRIZ',
+  'QUENTIN',
+  'YUSUF',
+  'GRETA',
+  'XAVIER',
+];
+const STATES = [
+  'DEU',
+  'FRA',
+  'ITA',
+  'NLD',
+  'POL',
+  'ESP',
+  'SWE',
+  'GRC',
+  'IRL',
+  'PRT',
+  'FIN',
+  'BEL',
+  'AUT',
+  'CHE',
+  'GBR',
+  'NGA',
+];
+const ALNUM = Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789');
 
 /** A small seeded generator (mulberry32), so a failing document can be made again from its seed. */
 export function random(seed: number): () => number {
@@ -64,7 +119,8 @@ export function randomIdentity(seed: number): Identity {
     expiry: yymmdd(rand, 2027, 2035),
     nationality: state,
     issuer: state,
-    documentNumber: rand() < 0.5 ? `${letters}${digits(rand, 7)}` : Array.from({ length: 9 }, () => pick(rand, ALNUM)).join(''),
+    documentNumber:
+      rand() < 0.5 ? `${letters}${digits(rand, 7)}` : Array.from({ length: 9 }, () => pick(rand, ALNUM)).join(''),
     optional: rand() < 0.4 ? digits(rand, 8) : '',
   };
 }
@@ -89,14 +145,17 @@ export function td3Lines(id: Identity): [string, string] {
 export function td1Lines(id: Identity): [string, string, string] {
   const line1 = field(`I<${id.issuer}${withCheck(field(id.documentNumber, 9))}${id.optional}`, 30);
   const line2Body = field(`${withCheck(id.birth)}${id.sex}${withCheck(id.expiry)}${id.nationality}`, 29);
-  const composite = checkDigit(line1.slice(5, 30) + line2Body.slice(0, 7) + line2Body.slice(8, 15) + line2Body.slice(18, 29));
+  const composite = checkDigit(
+    line1.slice(5, 30) + line2Body.slice(0, 7) + line2Body.slice(8, 15) + line2Body.slice(18, 29),
+  );
   const line3 = field(`${id.familyName}<<${id.givenNames}`, 30);
   return [line1, line2Body + composite, line3];
 }
 
 /** The claims a correct reading of `id` proposes (dates in the century rules of the reader). */
 export function expectedClaims(id: Identity, format: 'TD1' | 'TD3'): Record<string, string> {
-  const iso = (d: string, birth: boolean) => `${birth && Number(d.slice(0, 2)) > 26 ? '19' : '20'}${d.slice(0, 2)}-${d.slice(2, 4)}-${d.slice(4, 6)}`;
+  const iso = (d: string, birth: boolean): string =>
+    `${birth && Number(d.slice(0, 2)) > 26 ? '19' : '20'}${d.slice(0, 2)}-${d.slice(2, 4)}-${d.slice(4, 6)}`;
   return {
     given_name: id.givenNames.replace(/</g, ' '),
     family_name: id.familyName.replace(/</g, ' '),

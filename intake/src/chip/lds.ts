@@ -28,7 +28,7 @@ function children(node: asn1js.AsnType, what: string): asn1js.AsnType[] {
   if (!(node instanceof asn1js.Constructed)) {
     throw malformed(what);
   }
-  return node.valueBlock.value as asn1js.AsnType[];
+  return node.valueBlock.value;
 }
 
 function child(node: asn1js.AsnType, tagClass: number, tagNumber: number, what: string): asn1js.AsnType {

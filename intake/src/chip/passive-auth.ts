@@ -38,7 +38,10 @@ export interface PassiveAuthResult {
   readonly checkedAt: string;
 }
 
-function fail(code: 'KYC_INVALID_ARGUMENT' | 'KYC_BAD_SIGNATURE' | 'KYC_UNTRUSTED' | 'KYC_EXPIRED' | 'KYC_REVOKED' | 'KYC_MISMATCH', detail: string): never {
+function fail(
+  code: 'KYC_INVALID_ARGUMENT' | 'KYC_BAD_SIGNATURE' | 'KYC_UNTRUSTED' | 'KYC_EXPIRED' | 'KYC_REVOKED' | 'KYC_MISMATCH',
+  detail: string,
+): never {
   throw new KycError(code, detail);
 }
 
@@ -61,11 +64,21 @@ function parseOrRefuse<T>(make: () => T, what: string): T {
 /** EF.SOD is `77 { ContentInfo(SignedData) }`. */
 function signedDataOf(sod: Uint8Array): pkijs.SignedData {
   const root = ber(sod, 'EF.SOD');
-  const inner = root.idBlock.tagClass === 2 && root.idBlock.tagNumber === 23 && root instanceof asn1js.Constructed ? root.valueBlock.value[0] : root;
+  const inner =
+    root.idBlock.tagClass === 2 && root.idBlock.tagNumber === 23 && root instanceof asn1js.Constructed
+      ? root.valueBlock.value[0]
+      : root;
   return parseOrRefuse(() => {
     const info = new pkijs.ContentInfo({ schema: inner });
     return new pkijs.SignedData({ schema: info.content });
   }, 'EF.SOD SignedData');
+}
+
+function sequence(node: unknown): asn1js.AsnType[] {
+  if (!(node instanceof asn1js.Sequence)) {
+    throw new Error('SEQUENCE expected');
+  }
+  return node.valueBlock.value;
 }
 
 interface LdsSecurityObject {
@@ -81,12 +94,15 @@ function ldsSecurityObject(signed: pkijs.SignedData): LdsSecurityObject {
   }
   const seq = ber(new Uint8Array(eContent), 'LDS security object');
   return parseOrRefuse(() => {
-    const [, algorithm, groups] = (seq as asn1js.Sequence).valueBlock.value;
+    const [, algorithm, groups] = sequence(seq);
     const algorithmId = new pkijs.AlgorithmIdentifier({ schema: algorithm }).algorithmId;
     const hashes = new Map<number, Uint8Array>();
-    for (const entry of (groups as asn1js.Sequence).valueBlock.value) {
-      const [number, value] = (entry as asn1js.Sequence).valueBlock.value;
-      hashes.set((number as asn1js.Integer).valueBlock.valueDec, (value as asn1js.OctetString).valueBlock.valueHexView);
+    for (const entry of sequence(groups)) {
+      const [number, value] = sequence(entry);
+      if (!(number instanceof asn1js.Integer) || !(value instanceof asn1js.OctetString)) {
+        throw new Error('DataGroupHash');
+      }
+      hashes.set(number.valueBlock.valueDec, value.valueBlock.valueHexView);
     }
     const hashAlgorithm = HASHES[algorithmId];
     if (hashAlgorithm === undefined) {
@@ -117,7 +133,7 @@ function within(cert: pkijs.Certificate, at: Date, what: string): void {
 }
 
 function rdn(name: pkijs.RelativeDistinguishedNames): string {
-  return name.typesAndValues.map((tv) => `${tv.type}=${String(tv.value.valueBlock.value)}`).join(',');
+  return name.typesAndValues.map((tv) => `${tv.type}=${tv.value.valueBlock.value}`).join(',');
 }
 
 async function trustedIssuer(ds: pkijs.Certificate, trust: TrustList, at: Date): Promise<pkijs.Certificate> {
@@ -131,7 +147,12 @@ async function trustedIssuer(ds: pkijs.Certificate, trust: TrustList, at: Date):
   return fail('KYC_UNTRUSTED', 'no trusted CSCA issued the Document Signer certificate');
 }
 
-async function checkRevocation(ds: pkijs.Certificate, csca: pkijs.Certificate, trust: TrustList, at: Date): Promise<void> {
+async function checkRevocation(
+  ds: pkijs.Certificate,
+  csca: pkijs.Certificate,
+  trust: TrustList,
+  at: Date,
+): Promise<void> {
   for (const der of trust.crls ?? []) {
     const crl = parseOrRefuse(() => pkijs.CertificateRevocationList.fromBER(der), 'CRL');
     if (!crl.issuer.isEqual(csca.subject) || !(await crl.verify({ issuerCertificate: csca }).catch(() => false))) {
@@ -155,7 +176,11 @@ async function checkRevocation(ds: pkijs.Certificate, csca: pkijs.Certificate, t
  * @throws KycError KYC_INVALID_ARGUMENT (malformed), KYC_BAD_SIGNATURE, KYC_UNTRUSTED, KYC_EXPIRED,
  *   KYC_REVOKED, KYC_MISMATCH (a data group changed).
  */
-export async function passiveAuthentication(input: PassiveAuthInput, trust: TrustList, at: Date = new Date()): Promise<PassiveAuthResult> {
+export async function passiveAuthentication(
+  input: PassiveAuthInput,
+  trust: TrustList,
+  at: Date = new Date(),
+): Promise<PassiveAuthResult> {
   const signed = signedDataOf(input.sod);
   const lds = ldsSecurityObject(signed);
   const verified = await signed.verify({ signer: 0, checkChain: false, extendedMode: true }).catch(() => undefined);
@@ -166,10 +191,20 @@ export async function passiveAuthentication(input: PassiveAuthInput, trust: Trus
   within(ds, at, 'Document Signer');
   const csca = await trustedIssuer(ds, trust, at);
   await checkRevocation(ds, csca, trust, at);
-  const dataGroups = checkHashes(lds, new Map([[1, input.dg1], [2, input.dg2]]));
+  const dataGroups = checkHashes(
+    lds,
+    new Map([
+      [1, input.dg1],
+      [2, input.dg2],
+    ]),
+  );
   return {
     valid: true,
-    signer: { subject: rdn(ds.subject), serial: Buffer.from(ds.serialNumber.valueBlock.valueHexView).toString('hex'), issuer: rdn(ds.issuer) },
+    signer: {
+      subject: rdn(ds.subject),
+      serial: Buffer.from(ds.serialNumber.valueBlock.valueHexView).toString('hex'),
+      issuer: rdn(ds.issuer),
+    },
     hashAlgorithm: lds.hashAlgorithm,
     dataGroups,
     dg1Lines: readDg1(input.dg1),

@@ -66,7 +66,9 @@ interface Face {
 function tensorOf(canvas: Canvas): tf.Tensor3D {
   const { width, height } = canvas;
   const rgba = canvas.getContext('2d').getImageData(0, 0, width, height).data;
-  return tf.tidy(() => tf.tensor3d(new Uint8Array(rgba.buffer), [height, width, 4], 'int32').slice([0, 0, 0], [-1, -1, 3]));
+  return tf.tidy(() =>
+    tf.tensor3d(new Uint8Array(rgba.buffer), [height, width, 4], 'int32').slice([0, 0, 0], [-1, -1, 3]),
+  );
 }
 
 /** The largest face in the image (a document photo may show ghost images; a selfie should show one face). */
@@ -75,7 +77,7 @@ async function largestFace(image: Image, what: string): Promise<Face> {
   const tensor = tensorOf(canvas);
   try {
     const faces = await faceapi
-      .detectAllFaces(tensor as unknown as faceapi.TNetInput, new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5 }))
+      .detectAllFaces(tensor, new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5 }))
       .withFaceLandmarks()
       .withFaceDescriptors();
     const area = (f: (typeof faces)[number]): number => f.detection.box.width * f.detection.box.height;
@@ -95,7 +97,11 @@ async function largestFace(image: Image, what: string): Promise<Face> {
  *
  * @throws KycError KYC_INVALID_ARGUMENT (not a JPEG/PNG, too large), KYC_UNREADABLE (no face in one of them).
  */
-export async function matchFaces(selfie: Uint8Array, portrait: Uint8Array, threshold = FACE_MATCH_THRESHOLD): Promise<FaceMatch> {
+export async function matchFaces(
+  selfie: Uint8Array,
+  portrait: Uint8Array,
+  threshold = FACE_MATCH_THRESHOLD,
+): Promise<FaceMatch> {
   await loadFaceModels();
   const started = performance.now();
   const a = await largestFace(await decodeImage(selfie), 'selfie');

@@ -33,10 +33,20 @@ export function fitLength(text: string, length: number, line: number, repairs: R
       throw new KycError('KYC_UNREADABLE', `MRZ line ${line + 1} read as ${text.length} characters, not ${length}`);
     }
     const at = longest.index + longest[0].length - 1;
-    fitted = fitted.length < length ? `${fitted.slice(0, at)}<${fitted.slice(at)}` : fitted.slice(0, at) + fitted.slice(at + 1);
+    fitted =
+      fitted.length < length
+        ? `${fitted.slice(0, at)}<${fitted.slice(at)}`
+        : fitted.slice(0, at) + fitted.slice(at + 1);
   }
   if (fitted !== text) {
-    repairs.push({ field: 'length', line, column: -1, from: String(text.length), to: String(length), reason: 'format' });
+    repairs.push({
+      field: 'length',
+      line,
+      column: -1,
+      from: String(text.length),
+      to: String(length),
+      reason: 'format',
+    });
   }
   return fitted;
 }
@@ -76,7 +86,11 @@ export class MrzReader {
     for (const inkHeight of LINE_HEIGHTS) {
       try {
         const parsed = await this.readAt(found, inkHeight, now);
-        return { ...parsed, attempts: LINE_HEIGHTS.indexOf(inkHeight) + 1, seconds: (performance.now() - started) / 1000 };
+        return {
+          ...parsed,
+          attempts: LINE_HEIGHTS.indexOf(inkHeight) + 1,
+          seconds: (performance.now() - started) / 1000,
+        };
       } catch (err) {
         failure = err;
       }

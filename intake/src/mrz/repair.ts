@@ -101,7 +101,10 @@ function candidatesFor(lines: readonly string[], field: CheckedField): Candidate
         const changed = [...lines];
         replaceAt(changed, at.line, column, to);
         if (fieldHolds(changed, field)) {
-          found.push({ lines: changed, repair: { field: field.name, line: at.line, column, from, to, reason: 'check-digit' } });
+          found.push({
+            lines: changed,
+            repair: { field: field.name, line: at.line, column, from, to, reason: 'check-digit' },
+          });
         }
       }
     }
@@ -111,7 +114,10 @@ function candidatesFor(lines: readonly string[], field: CheckedField): Candidate
 }
 
 function refuse(what: string): never {
-  throw new KycError('KYC_MISMATCH', `the MRZ ${what} check digit does not hold and no single-character repair is unique`);
+  throw new KycError(
+    'KYC_MISMATCH',
+    `the MRZ ${what} check digit does not hold and no single-character repair is unique`,
+  );
 }
 
 /**

@@ -17,8 +17,21 @@ const claims = { given_name: 'Anna Maria', family_name: 'Mueller', birthdate: '1
 const versions = { engine: 'e', language: 'l', parser: 'p' };
 const faceVersions = { library: 'f', backend: 'b', models: 'm' };
 const ocr = { format: 'TD3' as const, fields, checkDigitsValid: true, repairs: [], versions };
-const chip = { passiveAuthentication: true, signer: { subject: 'CN=DS', serial: '01', issuer: 'CN=CSCA' }, hashAlgorithm: 'sha256', dataGroups: [1, 2], fields, checkedAt: '2026-12-02T00:00:00.000Z' };
-const face = (against: 'document-photo' | 'dg2', match = true) => ({ against, distance: match ? 0.2 : 0.7, threshold: 0.45, match, versions: faceVersions });
+const chip = {
+  passiveAuthentication: true,
+  signer: { subject: 'CN=DS', serial: '01', issuer: 'CN=CSCA' },
+  hashAlgorithm: 'sha256',
+  dataGroups: [1, 2],
+  fields,
+  checkedAt: '2026-12-02T00:00:00.000Z',
+};
+const face = (against: 'document-photo' | 'dg2', match = true) => ({
+  against,
+  distance: match ? 0.2 : 0.7,
+  threshold: 0.45,
+  match,
+  versions: faceVersions,
+});
 const hashes = { document: sha256Hex(new Uint8Array([1])) };
 
 describe('intake evidence and assurance level', () => {
@@ -27,14 +40,39 @@ describe('intake evidence and assurance level', () => {
     ['OCR without face match', { ocr, inputHashes: hashes }, claims, 1],
     ['face match without OCR', { face: face('document-photo'), inputHashes: hashes }, claims, 1],
     ['OCR + face match', { ocr, face: face('document-photo'), inputHashes: hashes }, claims, 2],
-    ['OCR with a failed check digit + face', { ocr: { ...ocr, checkDigitsValid: false }, face: face('document-photo'), inputHashes: hashes }, claims, 1],
+    [
+      'OCR with a failed check digit + face',
+      { ocr: { ...ocr, checkDigitsValid: false }, face: face('document-photo'), inputHashes: hashes },
+      claims,
+      1,
+    ],
     ['OCR + face that does not match', { ocr, face: face('document-photo', false), inputHashes: hashes }, claims, 1],
-    ['OCR + face, claims differ from the document', { ocr, face: face('document-photo'), inputHashes: hashes }, { ...claims, birthdate: '1974-08-13' }, 1],
+    [
+      'OCR + face, claims differ from the document',
+      { ocr, face: face('document-photo'), inputHashes: hashes },
+      { ...claims, birthdate: '1974-08-13' },
+      1,
+    ],
     ['chip + face vs DG2', { chip, face: face('dg2'), inputHashes: hashes }, claims, 3],
     ['chip + face vs the printed photo only', { chip, face: face('document-photo'), inputHashes: hashes }, claims, 1],
-    ['chip + OCR + face vs the printed photo', { chip, ocr, face: face('document-photo'), inputHashes: hashes }, claims, 2],
-    ['chip whose PA failed + face vs DG2', { chip: { ...chip, passiveAuthentication: false }, face: face('dg2'), inputHashes: hashes }, claims, 1],
-    ['chip + face vs DG2, claims differ from DG1', { chip, face: face('dg2'), inputHashes: hashes }, { ...claims, family_name: 'Meier' }, 1],
+    [
+      'chip + OCR + face vs the printed photo',
+      { chip, ocr, face: face('document-photo'), inputHashes: hashes },
+      claims,
+      2,
+    ],
+    [
+      'chip whose PA failed + face vs DG2',
+      { chip: { ...chip, passiveAuthentication: false }, face: face('dg2'), inputHashes: hashes },
+      claims,
+      1,
+    ],
+    [
+      'chip + face vs DG2, claims differ from DG1',
+      { chip, face: face('dg2'), inputHashes: hashes },
+      { ...claims, family_name: 'Meier' },
+      1,
+    ],
   ];
   for (const [name, evidence, claimSet, level] of table) {
     it(`${name} → level ${level}`, () => {
@@ -46,7 +84,11 @@ describe('intake evidence and assurance level', () => {
     const evidence: Evidence = { ocr, inputHashes: hashes };
     assert.equal(claimsMatchEvidence({ ...claims, given_name: ' anna  maria ' }, evidence), true);
     assert.equal(claimsMatchEvidence({ given_name: 'Anna Maria', family_name: 'Mueller' }, evidence), false);
-    assert.equal(claimsMatchEvidence({ ...claims, constructor: 'x' }, evidence), true, 'claims the document does not read are not compared');
+    assert.equal(
+      claimsMatchEvidence({ ...claims, constructor: 'x' }, evidence),
+      true,
+      'claims the document does not read are not compared',
+    );
     assert.equal(claimsMatchEvidence(claims, { inputHashes: {} }), false);
   });
 

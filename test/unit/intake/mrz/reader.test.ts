@@ -34,7 +34,11 @@ describe('intake MRZ reader (real OCR on generated documents)', function () {
   });
 
   it('reads noisy, rotated and low-resolution documents exactly or refuses them with a code, never wrongly in a checked field', async () => {
-    for (const [variant, seed] of [['noisy', 21], ['rotated', 22], ['lowres', 23]] as const) {
+    for (const [variant, seed] of [
+      ['noisy', 21],
+      ['rotated', 22],
+      ['lowres', 23],
+    ] as const) {
       const doc = await renderDocument(randomIdentity(seed), 'TD3', variant, seed);
       try {
         const result = await reader.read(doc.image);
@@ -46,7 +50,10 @@ describe('intake MRZ reader (real OCR on generated documents)', function () {
   });
 
   it('refuses what is not a JPEG or PNG, and oversized input (KYC_INVALID_ARGUMENT)', async () => {
-    await assert.rejects(reader.read(new TextEncoder().encode('%PDF-1.7 not an image')), isCode('KYC_INVALID_ARGUMENT'));
+    await assert.rejects(
+      reader.read(new TextEncoder().encode('%PDF-1.7 not an image')),
+      isCode('KYC_INVALID_ARGUMENT'),
+    );
     const big = new Uint8Array(MAX_IMAGE_BYTES + 1);
     big.set([0xff, 0xd8, 0xff]);
     await assert.rejects(reader.read(big), isCode('KYC_INVALID_ARGUMENT'));

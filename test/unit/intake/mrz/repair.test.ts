@@ -39,7 +39,10 @@ describe('intake MRZ check digits and repairs', () => {
       if (at === undefined) continue;
       const repaired = repairMrz([lines[0], replace(lines[1], at, LETTER[lines[1][at]!]!)], TD3);
       assert.deepEqual(repaired.lines, lines);
-      assert.deepEqual(repaired.repairs.map((r) => [r.field, r.column, r.reason]), [['birthdate', at, 'format']]);
+      assert.deepEqual(
+        repaired.repairs.map((r) => [r.field, r.column, r.reason]),
+        [['birthdate', at, 'format']],
+      );
     }
   });
 
@@ -53,7 +56,10 @@ describe('intake MRZ check digits and repairs', () => {
       try {
         const result = repairMrz(broken, TD3);
         assert.deepEqual(result.lines, lines, 'a repair is never wrong');
-        assert.deepEqual(result.repairs.map((r) => [r.field, r.column, r.reason]), [['document_number', at, 'check-digit']]);
+        assert.deepEqual(
+          result.repairs.map((r) => [r.field, r.column, r.reason]),
+          [['document_number', at, 'check-digit']],
+        );
         repairedOnce = true;
       } catch (err) {
         assert.ok(isCode('KYC_MISMATCH')(err));
@@ -67,6 +73,9 @@ describe('intake MRZ check digits and repairs', () => {
     const wrongCheck = String((Number(l2[19]) + 5) % 10);
     assert.throws(() => parseMrz([l1, replace(l2, 19, wrongCheck)], TD3, NOW), isCode('KYC_MISMATCH'));
     const [a, b, c] = td1Lines(randomIdentity(3));
-    assert.throws(() => parseMrz([a, replace(b, 29, String((Number(b[29]) + 5) % 10)), c], TD1, NOW), isCode('KYC_MISMATCH'));
+    assert.throws(
+      () => parseMrz([a, replace(b, 29, String((Number(b[29]) + 5) % 10)), c], TD1, NOW),
+      isCode('KYC_MISMATCH'),
+    );
   });
 });
