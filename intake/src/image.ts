@@ -61,8 +61,8 @@ export function toGray(canvas: Canvas): Gray {
   return { width, height, data };
 }
 
-/** Draws `source` scaled by `scale` and rotated by `degrees` about its centre, on white. */
-export function transform(source: Image | Canvas, scale: number, degrees = 0): Canvas {
+/** Draws `source` scaled by `scale`, rotated by `degrees` about its centre and blurred by `blur` px, on white. */
+export function transform(source: Image | Canvas, scale: number, degrees = 0, blur = 0): Canvas {
   const width = Math.max(1, Math.round(source.width * scale));
   const height = Math.max(1, Math.round(source.height * scale));
   const canvas = createCanvas(width, height);
@@ -73,6 +73,9 @@ export function transform(source: Image | Canvas, scale: number, degrees = 0): C
   ctx.imageSmoothingQuality = 'high';
   ctx.translate(width / 2, height / 2);
   ctx.rotate((degrees * Math.PI) / 180);
+  if (blur > 0) {
+    ctx.filter = `blur(${blur}px)`;
+  }
   ctx.drawImage(source, -width / 2, -height / 2, width, height);
   return canvas;
 }
@@ -83,6 +86,7 @@ export function crop(
   region: { x: number; y: number; width: number; height: number },
   scale: number,
   pad: number,
+  blur = 0,
 ): Canvas {
   const width = Math.round(region.width * scale) + 2 * pad;
   const height = Math.round(region.height * scale) + 2 * pad;
@@ -92,6 +96,9 @@ export function crop(
   ctx.fillRect(0, 0, width, height);
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = 'high';
+  if (blur > 0) {
+    ctx.filter = `blur(${blur}px)`;
+  }
   ctx.drawImage(source, region.x, region.y, region.width, region.height, pad, pad, width - 2 * pad, height - 2 * pad);
   return canvas;
 }

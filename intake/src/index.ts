@@ -15,7 +15,16 @@ export {
   passiveAuthentication,
 } from './chip/passive-auth';
 export { type Portrait, readDg1, readDg2 } from './chip/lds';
-export { FACE_MATCH_THRESHOLD, type FaceMatch, faceModelVersions, loadFaceModels, matchFaces } from './face/matcher';
+export {
+  FACE_MATCH_THRESHOLD,
+  type Face,
+  type FaceMatch,
+  describeFace,
+  faceDistance,
+  faceModelVersions,
+  loadFaceModels,
+  matchFaces,
+} from './face/matcher';
 export {
   type AssuranceLevel,
   type Evidence,

@@ -58,7 +58,8 @@ export function faceModelVersions(): FaceModelVersions {
   };
 }
 
-interface Face {
+export interface Face {
+  /** face-api's 128-d descriptor: biometric data, kept in memory only. */
   readonly descriptor: Float32Array;
   readonly score: number;
 }
@@ -92,6 +93,20 @@ async function largestFace(image: Image, what: string): Promise<Face> {
 }
 
 /**
+ * The descriptor of the largest face in an image (for comparing one portrait with several selfies).
+ *
+ * @throws KycError KYC_INVALID_ARGUMENT (not a JPEG/PNG, too large), KYC_UNREADABLE (no face).
+ */
+export async function describeFace(bytes: Uint8Array, what = 'image'): Promise<Face> {
+  await loadFaceModels();
+  return largestFace(await decodeImage(bytes), what);
+}
+
+export function faceDistance(a: Face, b: Face): number {
+  return faceapi.euclideanDistance(a.descriptor, b.descriptor);
+}
+
+/**
  * Compares the person's selfie with the document portrait (a crop of the document photo or the chip's DG2),
  * in memory only.
  *
@@ -102,11 +117,10 @@ export async function matchFaces(
   portrait: Uint8Array,
   threshold = FACE_MATCH_THRESHOLD,
 ): Promise<FaceMatch> {
-  await loadFaceModels();
   const started = performance.now();
-  const a = await largestFace(await decodeImage(selfie), 'selfie');
-  const b = await largestFace(await decodeImage(portrait), 'portrait');
-  const distance = faceapi.euclideanDistance(a.descriptor, b.descriptor);
+  const a = await describeFace(selfie, 'selfie');
+  const b = await describeFace(portrait, 'portrait');
+  const distance = faceDistance(a, b);
   return {
     distance,
     threshold,

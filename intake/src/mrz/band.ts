@@ -153,7 +153,7 @@ export interface MrzLines {
 export function findMrzLines(image: Image): MrzLines {
   const straight = transform(image, 1, bestAngle(image));
   const scale = WORK_WIDTH / image.width;
-  const bands = mrzBands(toGray(transform(straight, scale)));
+  const bands = mrzBands(toGray(transform(straight, scale, 0, 1)));
   if (bands.length < 2) {
     throw new KycError('KYC_UNREADABLE', 'no machine-readable zone found in the image');
   }
@@ -170,11 +170,11 @@ export function findMrzLines(image: Image): MrzLines {
   return { image: straight, regions };
 }
 
-/** One line cropped, upscaled so its ink is `inkHeight` pixels tall, and binarised. */
+/** One line cropped, upscaled so its ink is `inkHeight` pixels tall, smoothed (noise) and binarised. */
 export function lineImage(lines: MrzLines, index: number, inkHeight: number): Canvas {
   const region = lines.regions[index];
   if (region === undefined) {
     throw new RangeError('no such line');
   }
-  return binarise(crop(lines.image, region, inkHeight / (region.height / 1.6), 20));
+  return binarise(crop(lines.image, region, inkHeight / (region.height / 1.6), 20, inkHeight / 40));
 }

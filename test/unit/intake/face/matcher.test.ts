@@ -1,24 +1,11 @@
 import assert from 'node:assert/strict';
-import { createCanvas, loadImage } from '@napi-rs/canvas';
+import { createCanvas } from '@napi-rs/canvas';
 import { KycError } from '../../../../protocol/src';
 import { loadFaceModels, matchFaces } from '../../../../intake/src/face/matcher';
 import { portrait } from '../../../../intake/testing/documents';
+import { transformedPhoto } from '../../../../intake/testing/transform';
 
 const isCode = (code: string) => (err: unknown) => err instanceof KycError && err.code === code;
-
-/** A "selfie" made from a portrait: rescaled, rotated 3°, brighter, recompressed. */
-async function transformed(png: Buffer): Promise<Buffer> {
-  const image = await loadImage(png);
-  const canvas = createCanvas(Math.round(image.width * 1.3), Math.round(image.height * 1.3));
-  const ctx = canvas.getContext('2d');
-  ctx.fillStyle = '#889';
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  ctx.filter = 'brightness(115%)';
-  ctx.translate(canvas.width / 2, canvas.height / 2);
-  ctx.rotate((3 * Math.PI) / 180);
-  ctx.drawImage(image, -image.width * 0.6, -image.height * 0.6, image.width * 1.2, image.height * 1.2);
-  return canvas.encode('jpeg', 75);
-}
 
 describe('intake face match (face-api on wasm, models from the package)', function () {
   this.timeout(60_000);
@@ -28,7 +15,7 @@ describe('intake face match (face-api on wasm, models from the package)', functi
 
   it('accepts the same face in a transformed copy, under the threshold', async () => {
     const a = await (await portrait(0)).encode('png');
-    const result = await matchFaces(await transformed(a), a);
+    const result = await matchFaces(await transformedPhoto(a), a);
     assert.equal(result.match, true, `distance ${result.distance}`);
     assert.ok(result.distance < result.threshold);
   });
