@@ -38,7 +38,17 @@ interface OcrRow {
 }
 
 async function ocrRow(reader: MrzReader, format: 'TD1' | 'TD3', variant: Variant, docs: number): Promise<OcrRow> {
-  const row: OcrRow = { format, variant, docs, exact: 0, repaired: 0, refused: 0, wrongChecked: 0, wrongNames: 0, seconds: [] };
+  const row: OcrRow = {
+    format,
+    variant,
+    docs,
+    exact: 0,
+    repaired: 0,
+    refused: 0,
+    wrongChecked: 0,
+    wrongNames: 0,
+    seconds: [],
+  };
   for (let i = 0; i < docs; i++) {
     const seed = 1000 + i;
     const doc = await renderDocument(randomIdentity(seed), format, variant, seed);
@@ -62,7 +72,10 @@ async function ocrRow(reader: MrzReader, format: 'TD1' | 'TD3', variant: Variant
 }
 
 /** Documents printed with one check-digit-protected character wrong: every one must be refused or flagged. */
-async function checkDigitFailures(reader: MrzReader, docs: number): Promise<{ docs: number; refused: number; flagged: number; silent: number }> {
+async function checkDigitFailures(
+  reader: MrzReader,
+  docs: number,
+): Promise<{ docs: number; refused: number; flagged: number; silent: number }> {
   const out = { docs, refused: 0, flagged: 0, silent: 0 };
   for (let i = 0; i < docs; i++) {
     const seed = 5000 + i;
@@ -105,7 +118,11 @@ async function faces(): Promise<void> {
     }
   const same: number[] = [];
   const times: number[] = [];
-  const variants: [number, number, number][] = [[3, 115, 1.3], [-4, 85, 0.7], [0, 100, 0.5]];
+  const variants: [number, number, number][] = [
+    [3, 115, 1.3],
+    [-4, 85, 0.7],
+    [0, 100, 0.5],
+  ];
   for (const [i, image] of portraits.entries()) {
     if (descriptors[i] === undefined) continue;
     for (const [degrees, brightness, scale] of variants) {
@@ -121,12 +138,28 @@ async function faces(): Promise<void> {
   console.log(`\nFace match, threshold ${FACE_MATCH_THRESHOLD} (distance of 128-d descriptors)\n`);
   console.log('| pairs | n | min | p5 | median | p95 | max | wrong decisions at the threshold |');
   console.log('|---|---|---|---|---|---|---|---|');
-  console.log(summary('same face (portrait vs rescaled/rotated/relit/recompressed copy)', same, same.filter((d) => d >= FACE_MATCH_THRESHOLD).length));
-  console.log(summary('different people (every pair of sample faces)', different, different.filter((d) => d < FACE_MATCH_THRESHOLD).length));
+  console.log(
+    summary(
+      'same face (portrait vs rescaled/rotated/relit/recompressed copy)',
+      same,
+      same.filter((d) => d >= FACE_MATCH_THRESHOLD).length,
+    ),
+  );
+  console.log(
+    summary(
+      'different people (every pair of sample faces)',
+      different,
+      different.filter((d) => d < FACE_MATCH_THRESHOLD).length,
+    ),
+  );
   for (const t of [0.4, 0.45, 0.5, 0.55, 0.6]) {
-    console.log(`threshold ${t}: false rejects ${same.filter((d) => d >= t).length}/${same.length}, false accepts ${different.filter((d) => d < t).length}/${different.length}`);
+    console.log(
+      `threshold ${t}: false rejects ${same.filter((d) => d >= t).length}/${same.length}, false accepts ${different.filter((d) => d < t).length}/${different.length}`,
+    );
   }
-  console.log(`face match time (two detections + descriptors): mean ${mean(times).toFixed(2)} s, p95 ${percentile(times, 95).toFixed(2)} s`);
+  console.log(
+    `face match time (two detections + descriptors): mean ${mean(times).toFixed(2)} s, p95 ${percentile(times, 95).toFixed(2)} s`,
+  );
 }
 
 async function passive(): Promise<void> {
@@ -134,14 +167,22 @@ async function passive(): Promise<void> {
   const ds = await makeDocumentSigner(csca);
   const dg1 = makeDg1(td3Lines(randomIdentity(1)));
   const dg2 = makeDg2(await (await portrait(0, 240)).encode('jpeg', 80));
-  const sod = await makeSod(ds, new Map([[1, dg1], [2, dg2]]));
+  const sod = await makeSod(
+    ds,
+    new Map([
+      [1, dg1],
+      [2, dg2],
+    ]),
+  );
   const times: number[] = [];
   for (let i = 0; i < 50; i++) {
     const started = performance.now();
     await passiveAuthentication({ sod, dg1, dg2 }, { cscas: [certDer(csca)] });
     times.push((performance.now() - started) * 1);
   }
-  console.log(`\nPassive authentication (ECDSA P-256 DS and CSCA, SHA-256, DG1 + DG2 of ${dg2.length} bytes): mean ${mean(times).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms over 50`);
+  console.log(
+    `\nPassive authentication (ECDSA P-256 DS and CSCA, SHA-256, DG1 + DG2 of ${dg2.length} bytes): mean ${mean(times).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms over 50`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -150,15 +191,21 @@ async function main(): Promise<void> {
   const variants = option('variants', 'clean,noisy,rotated,lowres').split(',') as Variant[];
   const reader = await MrzReader.open();
   console.log(`MRZ OCR on generated documents (${docs} per row)\n`);
-  console.log('| format | variant | docs | all lines exact | exact after a repair | refused (coded) | wrong in a checked field | wrong only in the name line | s/doc mean | s/doc p95 |');
+  console.log(
+    '| format | variant | docs | all lines exact | exact after a repair | refused (coded) | wrong in a checked field | wrong only in the name line | s/doc mean | s/doc p95 |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const format of formats)
     for (const variant of variants) {
       const r = await ocrRow(reader, format, variant, docs);
-      console.log(`| ${r.format} | ${r.variant} | ${r.docs} | ${pct(r.exact, r.docs)} | ${r.repaired} | ${r.refused} | ${r.wrongChecked} | ${r.wrongNames} | ${mean(r.seconds).toFixed(2)} | ${percentile(r.seconds, 95).toFixed(2)} |`);
+      console.log(
+        `| ${r.format} | ${r.variant} | ${r.docs} | ${pct(r.exact, r.docs)} | ${r.repaired} | ${r.refused} | ${r.wrongChecked} | ${r.wrongNames} | ${mean(r.seconds).toFixed(2)} | ${percentile(r.seconds, 95).toFixed(2)} |`,
+      );
     }
   const cd = await checkDigitFailures(reader, docs);
-  console.log(`\nDocuments printed with a wrong check-digit-protected digit: ${cd.docs}; refused ${cd.refused}, accepted with the repair reported ${cd.flagged}, accepted silently ${cd.silent}`);
+  console.log(
+    `\nDocuments printed with a wrong check-digit-protected digit: ${cd.docs}; refused ${cd.refused}, accepted with the repair reported ${cd.flagged}, accepted silently ${cd.silent}`,
+  );
   await reader.close();
   await passive();
   await faces();

@@ -1,6 +1,6 @@
 import { parse } from 'mrz';
 import { KycError } from '../../../protocol/src';
-import type { FormatLayout, MrzFormat } from './layout';
+import { type FormatLayout, type MrzFormat, read } from './layout';
 import { type Repair, repairMrz } from './repair';
 
 /** Claims proposed from an MRZ, named by the protocol's claim-name rule. */
@@ -47,6 +47,19 @@ export function isoDate(yymmdd: string, kind: 'birth' | 'expiry', now: Date): st
   return iso;
 }
 
+/**
+ * Names and optional data are left-aligned and padded with `<`: text after three fillers is a misread filler.
+ * It matters because `<` (0), `A` (10), `K` (20) and `U` (30) weigh the same modulo 10: no check digit sees
+ * a filler read as K.
+ */
+function assertPadding(lines: readonly string[], layout: FormatLayout): void {
+  for (const at of layout.padded) {
+    if (read(lines, at).replace(/<+$/, '').includes('<<<')) {
+      throw new KycError('KYC_MISMATCH', 'the MRZ has characters after the padding of a field');
+    }
+  }
+}
+
 function text(value: string | null | undefined, what: string): string {
   if (value === null || value === undefined || value === '') {
     throw new KycError('KYC_MISMATCH', `the MRZ has no ${what}`);
@@ -62,6 +75,7 @@ function text(value: string | null | undefined, what: string): string {
  */
 export function parseMrz(lines: readonly string[], layout: FormatLayout, now: Date = new Date()): ParsedMrz {
   const repaired = repairMrz(lines, layout);
+  assertPadding(repaired.lines, layout);
   const result = parse([...repaired.lines]);
   const invalid = result.details.filter((detail) => !detail.valid).map((detail) => detail.field);
   if (result.format !== layout.format || !result.valid) {

@@ -29,6 +29,8 @@ export interface FormatLayout {
   /** Spans that may hold letters (and `<`) only: state codes, names. */
   readonly alpha: readonly Span[];
   readonly sex: Span;
+  /** Fields padded with `<` on the right: names and optional data. */
+  readonly padded: readonly Span[];
 }
 
 const span = (line: number, start: number, end: number): Span => ({ line, start, end });
@@ -46,6 +48,7 @@ export const TD3: FormatLayout = {
   composite: { check: span(1, 43, 44), covers: [span(1, 0, 10), span(1, 13, 20), span(1, 21, 43)] },
   alpha: [span(0, 0, 1), span(0, 2, 44), span(1, 10, 13)],
   sex: span(1, 20, 21),
+  padded: [span(0, 5, 44), span(1, 28, 42)],
 };
 
 export const TD1: FormatLayout = {
@@ -60,6 +63,7 @@ export const TD1: FormatLayout = {
   composite: { check: span(1, 29, 30), covers: [span(0, 5, 30), span(1, 0, 7), span(1, 8, 15), span(1, 18, 29)] },
   alpha: [span(0, 0, 1), span(0, 2, 5), span(1, 15, 18), span(2, 0, 30)],
   sex: span(1, 7, 8),
+  padded: [span(0, 15, 30), span(1, 18, 29), span(2, 0, 30)],
 };
 
 export function layoutFor(lineCount: number): FormatLayout | undefined {

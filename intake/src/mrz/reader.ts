@@ -140,15 +140,17 @@ interface Reading {
 }
 
 /**
- * The character with the most weight at each position. The template reading (first) weighs 1.5: it beats
- * one Tesseract reading (it is the more accurate reader on OCR-B, measured) but not two that agree.
+ * The character with the most weight at each position. The template reading (first) weighs 2 and wins ties:
+ * it is the more accurate reader on OCR-B (measured: with weight 1.5 the share of exact TD1 readings fell
+ * from 95 % to 55 % and wrong TD3 readings appeared), so it is overruled only by three Tesseract readings
+ * that agree.
  */
 function majority(texts: readonly string[]): string {
   const first = texts[0] ?? '';
   return Array.from(first, (_, i) => {
     const weights = new Map<string, number>();
     texts.forEach((text, n) => {
-      weights.set(text.charAt(i), (weights.get(text.charAt(i)) ?? 0) + (n === 0 ? 1.5 : 1));
+      weights.set(text.charAt(i), (weights.get(text.charAt(i)) ?? 0) + (n === 0 ? 2 : 1));
     });
     return [...weights].reduce((best, entry) => (entry[1] > best[1] ? entry : best))[0];
   }).join('');

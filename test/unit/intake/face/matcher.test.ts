@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createCanvas } from '@napi-rs/canvas';
 import { KycError } from '../../../../protocol/src';
 import { loadFaceModels, matchFaces } from '../../../../intake/src/face/matcher';
-import { portrait } from '../../../../intake/testing/documents';
+import { portrait, renderDocument } from '../../../../intake/testing/documents';
+import { randomIdentity } from '../../../../intake/testing/identities';
 import { transformedPhoto } from '../../../../intake/testing/transform';
 
 const isCode = (code: string) => (err: unknown) => err instanceof KycError && err.code === code;
@@ -18,6 +19,13 @@ describe('intake face match (face-api on wasm, models from the package)', functi
     const result = await matchFaces(await transformedPhoto(a), a);
     assert.equal(result.match, true, `distance ${result.distance}`);
     assert.ok(result.distance < result.threshold);
+  });
+
+  it('matches a selfie against the photo on a document image (the largest face on the page)', async () => {
+    const selfie = await transformedPhoto(await (await portrait(2)).encode('png'));
+    const doc = await renderDocument(randomIdentity(2), 'TD3', 'noisy', 2, 2);
+    const result = await matchFaces(selfie, doc.image);
+    assert.equal(result.match, true, `distance ${result.distance}`);
   });
 
   it('refuses two different people', async () => {
