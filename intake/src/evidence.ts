@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { PassiveAuthResult } from './chip/passive-auth';
 import type { FaceMatch, FaceModelVersions } from './face/matcher';
-import type { MrzClaims } from './mrz/claims';
+import { KycError } from '../../protocol/src';
+import { type MrzClaims, type ParsedMrz, parseMrz } from './mrz/claims';
+import { layoutFor } from './mrz/layout';
 import type { Repair } from './mrz/repair';
 import type { OcrVersions } from './mrz/reader';
 
@@ -50,6 +52,37 @@ export function faceEvidence(
   versions: FaceModelVersions,
 ): NonNullable<Evidence['face']> {
   return { against, distance: match.distance, threshold: match.threshold, match: match.match, versions };
+}
+
+export function ocrEvidence(reading: ParsedMrz, versions: OcrVersions): NonNullable<Evidence['ocr']> {
+  return {
+    format: reading.format,
+    fields: reading.claims,
+    checkDigitsValid: reading.checkDigitsValid,
+    repairs: reading.repairs,
+    versions,
+  };
+}
+
+/**
+ * The chip part of the evidence from a passed passive authentication: DG1's MRZ is parsed (its check digits
+ * must hold too) into the fields compared with the claims.
+ *
+ * @throws KycError KYC_MISMATCH when DG1's MRZ does not parse.
+ */
+export function chipEvidence(result: PassiveAuthResult, now: Date = new Date()): NonNullable<Evidence['chip']> {
+  const layout = layoutFor(result.dg1Lines.length);
+  if (layout === undefined) {
+    throw new KycError('KYC_MISMATCH', 'DG1 holds neither a TD1 nor a TD3 MRZ');
+  }
+  return {
+    passiveAuthentication: result.valid,
+    signer: result.signer,
+    hashAlgorithm: result.hashAlgorithm,
+    dataGroups: result.dataGroups,
+    fields: parseMrz(result.dg1Lines, layout, now).claims,
+    checkedAt: result.checkedAt,
+  };
 }
 
 /** Fields whose values must agree between the chip (or the OCR) and the claims certified. */

@@ -28,8 +28,10 @@ export {
 export {
   type AssuranceLevel,
   type Evidence,
+  chipEvidence,
   claimsMatchEvidence,
   faceEvidence,
+  ocrEvidence,
   levelFromEvidence,
   sha256Hex,
 } from './evidence';
