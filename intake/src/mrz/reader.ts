@@ -22,6 +22,7 @@ export interface MrzReading extends ParsedMrz {
 export interface OcrVersions {
   readonly engine: string;
   readonly language: string;
+  readonly templates: string;
   readonly parser: string;
 }
 
@@ -72,6 +73,7 @@ export class MrzReader {
     return {
       engine: `tesseract.js ${packageVersion('tesseract.js')} (legacy engine, OEM 0)`,
       language: `@tesseract.js-data/eng ${packageVersion('@tesseract.js-data/eng')} (4.0.0 eng.traineddata)`,
+      templates: templateReaderAvailable() ? 'OCR-B glyphs from fonts-ocr-b (OCRBS.otf)' : 'none (fonts-ocr-b missing)',
       parser: `mrz ${packageVersion('mrz')}`,
     };
   }

@@ -14,7 +14,7 @@ const fields: MrzClaims = {
   issuing_state: 'DEU',
 };
 const claims = { given_name: 'Anna Maria', family_name: 'Mueller', birthdate: '1974-08-12' };
-const versions = { engine: 'e', language: 'l', parser: 'p' };
+const versions = { engine: 'e', language: 'l', templates: 't', parser: 'p' };
 const faceVersions = { library: 'f', backend: 'b', models: 'm' };
 const ocr = { format: 'TD3' as const, fields, checkDigitsValid: true, repairs: [], versions };
 const chip = {

@@ -49,6 +49,14 @@ describe('intake MRZ reader (real OCR on generated documents)', function () {
     }
   });
 
+  it('records the versions of everything that read the MRZ', () => {
+    const versions = MrzReader.versions();
+    assert.match(versions.engine, /^tesseract\.js 7\.\d+\.\d+ \(legacy engine, OEM 0\)$/);
+    assert.match(versions.language, /^@tesseract\.js-data\/eng \d/);
+    assert.match(versions.parser, /^mrz 5\./);
+    assert.match(versions.templates, /OCR-B/);
+  });
+
   it('refuses what is not a JPEG or PNG, and oversized input (KYC_INVALID_ARGUMENT)', async () => {
     await assert.rejects(
       reader.read(new TextEncoder().encode('%PDF-1.7 not an image')),
