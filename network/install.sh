@@ -45,7 +45,7 @@ pins="fabric=$FABRIC_TAG($FABRIC_VERSION) fabric-ca=$FABRIC_CA_VERSION tags=pkcs
 step() { printf '==> %s\n' "$*"; }
 
 install_apt_packages() {
-  local wanted=(softhsm2 opensc jq curl iproute2 shellcheck postgresql-15) missing=() pkg
+  local wanted=(softhsm2 opensc jq curl iproute2 shellcheck postgresql-15 fonts-ocr-b) missing=() pkg
   for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done

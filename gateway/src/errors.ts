@@ -27,6 +27,7 @@ const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   KYC_CAPACITY: 507,
   KYC_UNAVAILABLE: 503,
   KYC_INTERNAL: 500,
+  KYC_UNREADABLE: 422,
 };
 
 /** The HTTP status a KYC error code maps to (docs/errors.md). */

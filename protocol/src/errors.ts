@@ -38,6 +38,11 @@ export const ERROR_CODES = [
   'KYC_UNAVAILABLE',
   /** An unexpected failure; the message carries no detail meant for clients. */
   'KYC_INTERNAL',
+  /**
+   * An image holds nothing the intake engine can read: no machine-readable zone, no face. Nothing was kept;
+   * a better photo may succeed.
+   */
+  'KYC_UNREADABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
