@@ -44,18 +44,20 @@ export class RegistrationLimits {
     // Places being signed for right now count too: creation awaits the HSM, and concurrent requests in this
     // process must not all pass the check before the first one is stored. Across replicas a cap can be
     // overshot by the requests in flight at once (docs/storage.md: caps bound abuse, not correctness).
+    // Reserved before the first await, so concurrent admits see each other.
     const mine = this.#reserved.filter((o) => o === officer).length;
-    if (await this.#atCap(this.#options.maxOpenPerOfficer, mine, officer)) {
-      throw new KycError(
-        'KYC_RATE_LIMITED',
-        `this officer has ${this.#options.maxOpenPerOfficer} open registrations; wait until they are used or expire`,
-      );
-    }
-    if (await this.#atCap(this.#options.maxOpen, this.#reserved.length)) {
-      throw new KycError('KYC_CAPACITY', 'the bank holds as many open registrations as it may; retry later');
-    }
+    const all = this.#reserved.length;
     this.#reserved.push(officer);
     try {
+      if (await this.#atCap(this.#options.maxOpenPerOfficer, mine, officer)) {
+        throw new KycError(
+          'KYC_RATE_LIMITED',
+          `this officer has ${this.#options.maxOpenPerOfficer} open registrations; wait until they are used or expire`,
+        );
+      }
+      if (await this.#atCap(this.#options.maxOpen, all)) {
+        throw new KycError('KYC_CAPACITY', 'the bank holds as many open registrations as it may; retry later');
+      }
       return await create();
     } finally {
       this.#reserved.splice(this.#reserved.indexOf(officer), 1);

@@ -308,14 +308,16 @@ export class CertificationService {
     }
     const snapshot = fromRecord(record);
     if (snapshot.disclosures === undefined || record.status !== 'approved') return snapshot;
+    // Past the retention (the sweep has not run yet): the disclosures go now, unseen.
+    const late = record.expiresAt !== undefined && record.expiresAt <= now.getTime();
     await this.#store.transition('certifications', record.id, {
       from: 'approved',
       to: 'approved',
       removePersonal: ['disclosures'],
-      data: dataOf(record, { collectedAt: now.toISOString() }),
+      data: late ? record.data : dataOf(record, { collectedAt: now.toISOString() }),
       expiresAt: null,
     });
-    return snapshot;
+    return late ? { ...snapshot, disclosures: undefined } : snapshot;
   }
 
   async list(status: CertificationStatus | undefined): Promise<readonly Certification[]> {
