@@ -306,15 +306,20 @@ export class CertificationService {
     if (!remembered) {
       throw new KycError('KYC_CONFLICT', 'this collection request was already used; sign a new one');
     }
+    return this.#handOut(record, now.getTime());
+  }
+
+  /** The certification as collected; disclosures once (dropped now), or none when past the retention. */
+  async #handOut(record: StoredRecord, now: number): Promise<Certification> {
     const snapshot = fromRecord(record);
     if (snapshot.disclosures === undefined || record.status !== 'approved') return snapshot;
     // Past the retention (the sweep has not run yet): the disclosures go now, unseen.
-    const late = record.expiresAt !== undefined && record.expiresAt <= now.getTime();
+    const late = record.expiresAt !== undefined && record.expiresAt <= now;
     await this.#store.transition('certifications', record.id, {
       from: 'approved',
       to: 'approved',
       removePersonal: ['disclosures'],
-      data: late ? record.data : dataOf(record, { collectedAt: now.toISOString() }),
+      data: late ? record.data : dataOf(record, { collectedAt: new Date(now).toISOString() }),
       expiresAt: null,
     });
     return late ? { ...snapshot, disclosures: undefined } : snapshot;
