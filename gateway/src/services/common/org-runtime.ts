@@ -18,9 +18,10 @@ import {
 import type { Hsm, HsmToken } from '../../hsm';
 import { toKycError } from '../../errors';
 import { newKycLedger, type KycLedger } from '../../ledger/kyc-ledger';
-import { StoreError, sqlitePathFor, type KycStore, type OpenStoreOptions } from '../../store';
+import type { KycStore } from '../../store';
 import type { StoreConfig } from '../../config';
 import { ResilientStore } from './resilient-store';
+import { storeOpenOptions } from './store-options';
 
 /**
  * Everything a service needs to act for its organisation: network.json, the org's HSM client token, gRPC
@@ -74,7 +75,7 @@ export async function openOrgRuntime(options: OrgRuntimeOptions): Promise<OrgRun
     hsm = await openNetworkHsm(network);
     const token = await hsm.openToken({ label: org.hsm.tokenLabel, pin: readPinFile(org.hsm.pinFile), poolSize: 8 });
     const store = new ResilientStore({
-      options: () => storeOptions(options, org, hsm as Hsm),
+      options: () => storeOpenOptions(options.store, options.dataDir, org, hsm as Hsm),
       ...(options.onStoreOpen ? { onOpen: options.onStoreOpen } : {}),
     });
     // The first open runs now, but a store that cannot open yet does not stop the service: it reports why.
@@ -83,30 +84,6 @@ export async function openOrgRuntime(options: OrgRuntimeOptions): Promise<OrgRun
   } catch (err) {
     await hsm?.close();
     throw toKycError(err);
-  }
-}
-
-/** The store's options, built at every open attempt: the PIN file is read again, never kept. */
-function storeOptions(options: OrgRuntimeOptions, org: OrgConfig, hsm: Hsm): OpenStoreOptions {
-  const { store } = options;
-  return {
-    database:
-      store.databaseUrl === undefined
-        ? { backend: 'sqlite', path: sqlitePathFor(options.dataDir) }
-        : { backend: 'postgres', connectionString: store.databaseUrl },
-    ...(store.plaintext
-      ? {}
-      : {
-          encryption: { hsm, tokenLabel: org.hsm.tokenLabel, pin: readStorePin(store.pinFile ?? org.hsm.pinFile) },
-        }),
-  };
-}
-
-function readStorePin(path: string): string {
-  try {
-    return readPinFile(path);
-  } catch (cause) {
-    throw new StoreError('STORE_HSM_UNAVAILABLE', `the store's PIN file cannot be read`, { cause });
   }
 }
 
