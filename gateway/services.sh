@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Starts and stops the organisations' HTTP services (certifier, bank) as background processes, one log each
 # in network/logs/<instance>/, pid files in gateway/data/<instance>/pids/. Used by ./kyc start|stop|status.
-# Several replicas per service (KYC_REPLICAS or --replicas N) share one PostgreSQL database (KYC_DB=postgres
-# starts the project-local cluster of gateway/db.sh, or KYC_DB_URL names another); replica i listens on the
-# service's port + 100*i.
+# Several replicas per service (KYC_REPLICAS or --replicas N) share the service's PostgreSQL database
+# (KYC_DB=postgres: the project-local cluster of gateway/db.sh; or KYC_CERTIFIER_DB_URL / KYC_BANK_DB_URL);
+# replica i listens on the service's port + 100*i.
 set -euo pipefail
 # The services' state (pending claims, verified results, token digests) and their logs are for the operator
 # alone: everything created from here on is owner-only.
@@ -31,8 +31,9 @@ Usage: gateway/services.sh <start [--replicas N]|stop|status|urls|clean> [--help
   clean    stop them and remove their state (gateway/data/<instance>, the PostgreSQL cluster's included)
 
 Environment: KYC_INSTANCE (main), KYC_PORT_OFFSET (0); KYC_DB=postgres (state in the project-local
-PostgreSQL cluster, started with gateway/db.sh) or KYC_DB_URL=postgres://... (another database); default
-SQLite in gateway/data/<instance>/<service>/state.sqlite. Service settings in docs/services.md.
+PostgreSQL cluster, started with gateway/db.sh; databases kyc_certifier and kyc_bank) or
+KYC_CERTIFIER_DB_URL and KYC_BANK_DB_URL (other databases, one per service); default SQLite in
+gateway/data/<instance>/<service>/state.sqlite. Service settings in docs/services.md.
 USAGE
 }
 
@@ -74,7 +75,7 @@ start_one() { # service replica
   chmod 600 "$log"
   echo "==> starting $pname service on $(url_of "$name" "$replica"); log: ${log#"$root"/}"
   # KYC_DB_URL (it holds a password) reaches the process through its environment, never a command line.
-  KYC_INSTANCE=$instance KYC_PORT_OFFSET=$offset KYC_PORT=$port \
+  KYC_INSTANCE=$instance KYC_PORT_OFFSET=$offset KYC_PORT=$port KYC_DB_URL=$(database_url_of "$name") \
     setsid node "$root/dist/gateway/src/services/$name/main.js" >>"$log" 2>&1 </dev/null &
   echo $! >"$pid_dir/$pname.pid"
   local waited=0
@@ -121,29 +122,40 @@ stop_all() {
 }
 
 # The database: PostgreSQL when KYC_DB_URL is set or KYC_DB=postgres (the project-local cluster); SQLite
-# (one file per service) serves one process per service only.
-select_database() {
+# (one file per service) serves one process per service only. Checked before anything starts.
+check_database_choice() {
   local replicas=$1
   case "${KYC_DB:-sqlite}" in
-    postgres)
-      if [ -z "${KYC_DB_URL:-}" ]; then
-        bash "$root/gateway/db.sh" start
-        KYC_DB_URL=$(bash "$root/gateway/db.sh" url)
-        export KYC_DB_URL
-      fi
-      ;;
-    sqlite) ;;
+    postgres | sqlite) ;;
     *)
       echo "services.sh: KYC_DB must be sqlite or postgres" >&2
       exit 2
       ;;
   esac
-  if [ "$replicas" -gt 1 ] && [ -z "${KYC_DB_URL:-}" ]; then
-    echo "services.sh: $replicas replicas need a shared PostgreSQL database: set KYC_DB=postgres (or KYC_DB_URL);" \
-      "SQLite keeps each service's state in one local file for one process" >&2
+  if [ -n "${KYC_DB_URL:-}" ]; then
+    echo "services.sh: each service needs its own database: set KYC_CERTIFIER_DB_URL and KYC_BANK_DB_URL" \
+      "(or KYC_DB=postgres for the project-local cluster), not KYC_DB_URL" >&2
+    exit 2
+  fi
+  if [ "$replicas" -gt 1 ] && [ "${KYC_DB:-sqlite}" != postgres ] &&
+    { [ -z "${KYC_CERTIFIER_DB_URL:-}" ] || [ -z "${KYC_BANK_DB_URL:-}" ]; }; then
+    echo "services.sh: $replicas replicas need a shared PostgreSQL database: set KYC_DB=postgres (or" \
+      "KYC_CERTIFIER_DB_URL and KYC_BANK_DB_URL); SQLite keeps each service's state in one local file for one process" >&2
     exit 2
   fi
 }
+
+# KYC_DB=postgres: the project-local cluster, one database per service (kyc_certifier, kyc_bank).
+start_database() {
+  if [ "${KYC_DB:-sqlite}" = postgres ]; then
+    bash "$root/gateway/db.sh" start
+    if [ -z "${KYC_CERTIFIER_DB_URL:-}" ]; then KYC_CERTIFIER_DB_URL=$(bash "$root/gateway/db.sh" url kyc_certifier); fi
+    if [ -z "${KYC_BANK_DB_URL:-}" ]; then KYC_BANK_DB_URL=$(bash "$root/gateway/db.sh" url kyc_bank); fi
+  fi
+}
+
+# The database URL the service's processes get as KYC_DB_URL (empty: SQLite).
+database_url_of() { case "$1" in certifier) echo "${KYC_CERTIFIER_DB_URL:-}" ;; bank) echo "${KYC_BANK_DB_URL:-}" ;; esac; }
 
 # The services' state (enrolled officers, the encryption key's SKI) belongs to one incarnation of the network:
 # when its CAs were re-created (network.sh clean + up), that state is stale and is discarded.
@@ -166,7 +178,10 @@ check_network_generation() {
 
 # State and logs written before the umask above (older versions wrote logs 0644) become owner-only too.
 restrict_permissions() {
-  chmod -R go-rwx "$data_dir"
+  # The PostgreSQL cluster's files are its server's (gateway/db.sh); under root that user needs to traverse
+  # the instance directory (0711), nothing more.
+  find "$data_dir" -path "$data_dir/postgres" -prune -o -exec chmod go-rwx {} +
+  if [ -d "$data_dir/postgres" ] && [ "$(id -u)" = 0 ]; then chmod 0711 "$data_dir"; fi
   mkdir -p "$log_dir"
   local name
   for name in "${services[@]}"; do
@@ -188,8 +203,9 @@ cmd_start() {
     exit 2
     ;;
   esac
-  select_database "$replicas"
+  check_database_choice "$replicas"
   check_network_generation
+  start_database
   echo "$replicas" >"$replicas_file"
   for name in "${services[@]}"; do
     for ((replica = 0; replica < replicas; replica++)); do

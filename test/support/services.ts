@@ -67,3 +67,29 @@ export function serviceFiles(): { readonly dataDir: string; readonly logs: reado
     logs: ['certifier', 'bank'].map((name) => join(logDir, `${name}-service.log`)),
   };
 }
+
+/**
+ * A number read from a service's SQLite store by a separate read-only connection (the services run on SQLite
+ * unless started with KYC_DB): e.g. `SELECT count(*) FROM nonces`.
+ */
+export function stateNumber(
+  service: 'certifier' | 'bank',
+  sql: string,
+  ...params: readonly (string | number)[]
+): number {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Database = require('better-sqlite3') as typeof import('better-sqlite3');
+  const db = new Database(join(serviceFiles().dataDir, service, 'state.sqlite'), {
+    readonly: true,
+    fileMustExist: true,
+  });
+  try {
+    const row = db
+      .prepare(sql)
+      .raw()
+      .get(...params) as unknown[] | undefined;
+    return Number(row?.[0] ?? 0);
+  } finally {
+    db.close();
+  }
+}
