@@ -1,6 +1,7 @@
 import { KycError } from '../../../../protocol/src';
 import { toKycError } from '../../errors';
 import {
+  StoreError,
   isStoreError,
   openStore,
   type CountFilter,
@@ -82,11 +83,20 @@ export class ResilientStore implements KycStore {
     return store;
   }
 
+  /** Runs one store call; a database failure (down, full, busy) becomes STORE_DB_UNAVAILABLE, safe to retry. */
+  async #call<T>(operation: (store: KycStore) => Promise<T>): Promise<T> {
+    const store = await this.ready();
+    try {
+      return await operation(store);
+    } catch (err) {
+      throw databaseError(err);
+    }
+  }
+
   /** Whether the store answers now: open (or opens) it and counts one officer. */
   async health(): Promise<StoreHealth> {
     try {
-      const store = await this.ready();
-      await store.count('officers', { atMost: 1 });
+      await this.#call((s) => s.count('officers', { atMost: 1 }));
       return { ok: true };
     } catch (err) {
       return { ok: false, reason: err instanceof Error ? err.message : String(err) };
@@ -102,67 +112,67 @@ export class ResilientStore implements KycStore {
   }
 
   async insert(table: TableName, record: NewRecord): Promise<boolean> {
-    return (await this.ready()).insert(table, record);
+    return this.#call((store) => store.insert(table, record));
   }
 
   async insertMany(table: TableName, records: readonly NewRecord[]): Promise<number> {
-    return (await this.ready()).insertMany(table, records);
+    return this.#call((store) => store.insertMany(table, records));
   }
 
   async get(table: TableName, id: string): Promise<StoredRecord | undefined> {
-    return (await this.ready()).get(table, id);
+    return this.#call((store) => store.get(table, id));
   }
 
   async getByRef(table: TableName, ref: string): Promise<StoredRecord | undefined> {
-    return (await this.ready()).getByRef(table, ref);
+    return this.#call((store) => store.getByRef(table, ref));
   }
 
   async consume(table: TableName, id: string): Promise<StoredRecord | undefined> {
-    return (await this.ready()).consume(table, id);
+    return this.#call((store) => store.consume(table, id));
   }
 
   async transition(table: TableName, id: string, change: Transition): Promise<StoredRecord | undefined> {
-    return (await this.ready()).transition(table, id, change);
+    return this.#call((store) => store.transition(table, id, change));
   }
 
   async listByStatus(table: TableName, status: string, limit: number): Promise<StoredRecord[]> {
-    return (await this.ready()).listByStatus(table, status, limit);
+    return this.#call((store) => store.listByStatus(table, status, limit));
   }
 
   async deleteByPerson(table: TableName, personId: string): Promise<number> {
-    return (await this.ready()).deleteByPerson(table, personId);
+    return this.#call((store) => store.deleteByPerson(table, personId));
   }
 
   async shredByPerson(table: TableName, personId: string): Promise<number> {
-    return (await this.ready()).shredByPerson(table, personId);
+    return this.#call((store) => store.shredByPerson(table, personId));
   }
 
   async deleteExpired(table: TableName, now: number): Promise<number> {
-    return (await this.ready()).deleteExpired(table, now);
+    return this.#call((store) => store.deleteExpired(table, now));
   }
 
   async count(table: TableName, filter?: CountFilter): Promise<number> {
-    return (await this.ready()).count(table, filter);
+    return this.#call((store) => store.count(table, filter));
   }
 
   async listExpired(table: TableName, now: number, limit: number): Promise<StoredRecord[]> {
-    return (await this.ready()).listExpired(table, now, limit);
+    return this.#call((store) => store.listExpired(table, now, limit));
   }
 
   async rotateKek(options?: { batchSize?: number }): Promise<RotationResult> {
-    return (await this.ready()).rotateKek(options);
+    return this.#call((store) => store.rotateKek(options));
   }
 
   async destroyRetiredKeks(): Promise<string[]> {
-    return (await this.ready()).destroyRetiredKeks();
+    return this.#call((store) => store.destroyRetiredKeks());
   }
 
   async dataKeysByKek(): Promise<Record<string, number>> {
-    return (await this.ready()).dataKeysByKek();
+    return this.#call((store) => store.dataKeysByKek());
   }
 
   async migrations(): Promise<{ version: number; name: string }[]> {
-    return (await this.ready()).migrations();
+    return this.#call((store) => store.migrations());
   }
 
   async close(): Promise<void> {
@@ -172,4 +182,19 @@ export class ResilientStore implements KycStore {
     this.#store = undefined;
     await store?.close();
   }
+}
+
+/** SQLite result codes and PostgreSQL error codes or classes that mean "the database cannot serve now". */
+const UNAVAILABLE =
+  /^(SQLITE_(FULL|BUSY|LOCKED|IOERR|CANTOPEN|READONLY)|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|57P0[123]|53\d{3}|08\d{3})/;
+
+function databaseError(err: unknown): unknown {
+  if (err instanceof KycError) return err;
+  const code = (err as { code?: unknown } | undefined)?.code;
+  const terminated = err instanceof Error && /Connection terminated|connect ECONNREFUSED/.test(err.message);
+  if ((typeof code === 'string' && UNAVAILABLE.test(code)) || terminated) {
+    const why = typeof code === 'string' ? code : 'connection lost';
+    return new StoreError('STORE_DB_UNAVAILABLE', `the database cannot serve the request (${why})`, { cause: err });
+  }
+  return err;
 }
