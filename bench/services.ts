@@ -61,7 +61,7 @@ async function startServices(mode: Mode, portShift: number): Promise<Services> {
         KYC_ADMIN_TOKEN: adminToken,
         KYC_LOG_LEVEL: 'warn',
         KYC_RATE_LIMIT: '1000000',
-        KYC_MAX_NONCES_PER_CLIENT: '100000',
+        KYC_MAX_NONCES_PER_CLIENT: '10000',
         KYC_MAX_OPEN_REGISTRATIONS_PER_OFFICER: '100000',
         KYC_MAX_OPEN_REGISTRATIONS: '100000',
         ...(mode === 'plaintext' ? { KYC_BENCH_PLAINTEXT_STORE: '1' } : {}),
