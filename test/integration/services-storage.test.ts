@@ -220,6 +220,31 @@ describe('integration: the services on a database, personal data encrypted under
       }
     });
 
+    it('./kyc rotate-key re-wraps every data key under a new KEK; the service reads and writes on', async () => {
+      const pendingBefore = await certOfficer.get<{ id: string; claims?: Claims }[]>(
+        '/v1/certifications?status=pending',
+      );
+      const rotated = spawnSync('bash', [join(repoRoot(), 'kyc'), 'rotate-key', 'certifier', '--destroy-retired'], {
+        env: { ...process.env, KYC_INSTANCE: suiteInstance() },
+        encoding: 'utf8',
+      });
+      assert.equal(rotated.status, 0, rotated.stderr);
+      assert.match(rotated.stdout, /rotate-key certifier: complete; retired KEKs: [0-9a-f]+/);
+      assert.match(rotated.stdout, /destroyed KEKs: [0-9a-f]+/);
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // replicas read the active KEK at most 1 s late
+      const pendingAfter = await certOfficer.get<{ id: string; claims?: Claims }[]>(
+        '/v1/certifications?status=pending',
+      );
+      assert.deepEqual(pendingAfter, pendingBefore, 'every record still decrypts');
+      await certifyPerson({
+        certifierUrl: url('certifier'),
+        officer: certOfficer,
+        key: newKey(),
+        claims: uniqueClaims(),
+        level: 2,
+      });
+    });
+
     it('a certifier killed (SIGKILL) mid-burst loses no acknowledged submission', async () => {
       const acknowledged: string[] = [];
       const pidFile = join(serviceFiles().dataDir, 'pids', 'certifier.pid');
