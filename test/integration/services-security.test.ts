@@ -91,7 +91,7 @@ describe('integration: the services keep capabilities and personal data to their
   before(async () => {
     services = ensureServices();
     // A fresh start: earlier suites may have used up this client's rate limit on the public endpoints.
-    restartServices({});
+    await restartServices({});
     secrets.push(services.certifierAdminToken, services.bankAdminToken);
     certOfficer = await officer(services.certifierUrl, services.certifierAdminToken, 'officer');
     bankOfficer = await officer(services.bankUrl, services.bankAdminToken, 'clerk');
@@ -243,7 +243,7 @@ describe('integration: the services keep capabilities and personal data to their
     before(async () => {
       pendingBefore = (await certOfficer.get<unknown[]>('/v1/certifications?status=pending')).length;
       openBefore = openRegistrations();
-      restartServices({
+      await restartServices({
         KYC_MAX_PENDING_PER_PERSON: '2',
         KYC_MAX_PENDING_CERTIFICATIONS: String(pendingBefore + 3),
         KYC_MAX_NONCES_PER_CLIENT: '4',
@@ -251,8 +251,8 @@ describe('integration: the services keep capabilities and personal data to their
         KYC_MAX_OPEN_REGISTRATIONS_PER_OFFICER: '2',
       });
     });
-    after(() => {
-      restartServices({});
+    after(async () => {
+      await restartServices({});
     });
 
     function openRegistrations(): number {

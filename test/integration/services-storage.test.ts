@@ -37,15 +37,6 @@ const url = (service: 'certifier' | 'bank', replica = 0): string =>
 /** Public endpoints are hit more often here than a person would: limits raised for the suite. */
 const LIMITS = { KYC_RATE_LIMIT: '100000', KYC_MAX_NONCES_PER_CLIENT: '1000' };
 
-/**
- * restartServices blocks the event loop (spawnSync) while the old processes close their keep-alive
- * connections; one turn of the loop lets fetch notice before it reuses one.
- */
-async function restart(env: Readonly<Record<string, string>>): Promise<void> {
-  restartServices(env);
-  await new Promise((resolve) => setTimeout(resolve, 200));
-}
-
 /** Every way a value could be written: raw, base64, base64url. */
 function encodings(value: string): string[] {
   const bytes = Buffer.from(value, 'utf8');
@@ -112,13 +103,13 @@ describe('integration: the services on a database, personal data encrypted under
 
   before(async () => {
     services = ensureServices();
-    await restart(LIMITS);
+    await restartServices(LIMITS);
     await officers(url('certifier'), url('bank'));
   });
 
-  after(() => {
+  after(async () => {
     for (const dir of walletDirs) rmSync(dir, { recursive: true, force: true });
-    restartServices({});
+    await restartServices({});
     (services as RunningServices | undefined)?.release();
   });
 
@@ -283,7 +274,7 @@ describe('integration: the services on a database, personal data encrypted under
       );
       assert.ok(killed, 'the service was killed during the burst');
       assert.ok(acknowledged.length >= 20);
-      await restart(LIMITS);
+      await restartServices(LIMITS);
       const pending = await certOfficer.get<{ id: string }[]>('/v1/certifications?status=pending');
       const present = new Set(pending.map((c) => c.id));
       assert.deepEqual(
@@ -296,13 +287,13 @@ describe('integration: the services on a database, personal data encrypted under
 
   describe('two replicas per service on one PostgreSQL', () => {
     before(async () => {
-      await restart({ ...LIMITS, KYC_DB: 'postgres', KYC_REPLICAS: '2' });
+      await restartServices({ ...LIMITS, KYC_DB: 'postgres', KYC_REPLICAS: '2' });
       // A new database: its own officers (the admin token is the service's, shared by its replicas).
       await officers(url('certifier'), url('bank', 1));
     });
 
-    after(() => {
-      restartServices(LIMITS);
+    after(async () => {
+      await restartServices(LIMITS);
       spawnSync('bash', [join(repoRoot(), 'gateway', 'db.sh'), 'clean'], {
         env: { ...process.env, KYC_INSTANCE: suiteInstance() },
         stdio: 'ignore',

@@ -51,12 +51,15 @@ export function ensureServices(): RunningServices {
 
 /**
  * Restarts both services with `extraEnv` added to their environment (e.g. low limits for one test); call it
- * again with `{}` to restore the usual configuration, also when the test fails.
+ * again with `{}` to restore the usual configuration, also when the test fails. The script runs synchronously,
+ * blocking the event loop while the old processes close their keep-alive connections; one turn of the loop
+ * afterwards lets fetch see those closes before it would reuse one ("other side closed").
  */
-export function restartServices(extraEnv: Readonly<Record<string, string>>): void {
+export async function restartServices(extraEnv: Readonly<Record<string, string>>): Promise<void> {
   servicesScript('stop');
   const start = servicesScript('start', extraEnv);
   if (start.code !== 0) throw new Error(`gateway/services.sh start failed:\n${start.output}`);
+  await new Promise((resolve) => setTimeout(resolve, 200));
 }
 
 /** The services' state directory and log files of the suite's instance. */
