@@ -68,7 +68,10 @@ export async function serve(definition: ServiceDefinition): Promise<void> {
     timers.push(setInterval(run, config.store.sweepSeconds * 1000).unref());
   };
   await app.register(await definition.routes({ runtime, store, officers, metrics, schedule }));
-  app.log.info({ store: store.backend, encrypted: store.encrypted }, 'state store');
+  const storeHealth = await store.health();
+  if (storeHealth.ok) app.log.info({ store: store.backend, encrypted: store.encrypted }, 'state store');
+  // The reason is a StoreError message: no PIN, password or personal value.
+  else app.log.warn({ reason: storeHealth.reason }, 'state store unavailable; retrying');
   let closing = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (closing) return;
