@@ -22,8 +22,8 @@ import { uniqueClaims } from '../test/support/kyc-fixtures';
  * `./kyc bench services`: the services' end-to-end request times with the store encrypted under the HSM KEK
  * (production) and in plaintext (`KYC_BENCH_PLAINTEXT_STORE=1`, a switch for this comparison only). Starts
  * its own certifier and bank processes for each mode, on spare ports (service port + 70 / + 80) with
- * throwaway data directories (SQLite), beside whatever runs; the modes run alternately, half the operations
- * at a time, so load from other work on the machine falls on both. Options: `--ops N` (default 20 per
+ * throwaway data directories (SQLite), beside whatever runs; each worker takes a person through one mode and
+ * then the other (alternating which goes first), so load from other work on the machine falls on both. Options: `--ops N` (default 20 per
  * mode), `--concurrency C` (default 4).
  */
 
@@ -183,12 +183,18 @@ async function onePerson(s: Services, trust: Record<string, string[]>): Promise<
   await timed(s.mode, 'bank presentation (ledger)', () => submitPresentation(registration.payload.endpoint, jwe));
 }
 
-async function run(s: Services, ops: number, concurrency: number, trust: Record<string, string[]>): Promise<void> {
+/** Each worker takes one person through every mode in turn, so both modes meet the same moment's load. */
+async function run(
+  all: readonly Services[],
+  ops: number,
+  concurrency: number,
+  trust: Record<string, string[]>,
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < ops) {
       next++;
-      await onePerson(s, trust);
+      for (const s of next % 2 === 0 ? all : [...all].reverse()) await onePerson(s, trust);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -200,13 +206,15 @@ const mean = (values: readonly number[]): number => values.reduce((a, b) => a + 
 
 function printTable(): void {
   const operations = [...new Set([...latencies.keys()].map((k) => k.split('|')[1] ?? ''))];
-  const header = ['operation', 'store', 'ops', 'mean ms', 'p50 ms', 'p95 ms', 'overhead (mean)'];
+  const header = ['operation', 'store', 'ops', 'mean ms', 'p50 ms', 'p95 ms', 'overhead (mean)', 'overhead (p50)'];
   const lines: string[][] = [];
   for (const operation of operations) {
     const plain = latencies.get(`plaintext|${operation}`) ?? [];
     for (const mode of MODES) {
       const values = [...(latencies.get(`${mode}|${operation}`) ?? [])].sort((a, b) => a - b);
-      const overhead = mode === 'encrypted' ? `${((mean(values) / mean(plain) - 1) * 100).toFixed(1)} %` : '';
+      const sortedPlain = [...plain].sort((a, b) => a - b);
+      const ratio = (a: number, b: number): string =>
+        mode === 'encrypted' ? `${((a / b - 1) * 100).toFixed(1)} %` : '';
       lines.push([
         operation,
         mode,
@@ -214,7 +222,8 @@ function printTable(): void {
         mean(values).toFixed(1),
         percentile(values, 50).toFixed(1),
         percentile(values, 95).toFixed(1),
-        overhead,
+        ratio(mean(values), mean(plain)),
+        ratio(percentile(values, 50), percentile(sortedPlain, 50)),
       ]);
     }
   }
@@ -234,9 +243,7 @@ async function main(): Promise<void> {
   try {
     for (const [i, mode] of MODES.entries()) started.push(await startServices(mode, 70 + 10 * i));
     process.stderr.write(`bench services: ${String(ops)} people per mode, concurrency ${String(concurrency)}\n`);
-    for (const half of [Math.ceil(ops / 2), Math.floor(ops / 2)]) {
-      for (const s of started) if (half > 0) await run(s, half, concurrency, trust);
-    }
+    await run(started, ops, concurrency, trust);
     printTable();
   } finally {
     await Promise.all(started.map(stop));
