@@ -15,6 +15,8 @@ password_file="$instance_dir/postgres.password"
 log_file="$instance_dir/postgres.log"
 db_user=kyc
 db_name=kyc
+# One database per service: each service's store has its own key-encryption key in its own org's token.
+service_databases=(kyc_certifier kyc_bank)
 
 usage() {
   cat <<'USAGE'
@@ -23,7 +25,8 @@ Usage: gateway/db.sh <start|stop|status|url|clean> [--help]
   start    create the cluster on first use (initdb, generated password), start it, wait until it answers
   stop     stop it (fast shutdown: transactions in flight are rolled back, committed data is kept)
   status   exit 0 when it answers, 1 otherwise
-  url      print the connection URL (it contains the password: pass it to programs, do not log it)
+  url [db] print the connection URL of database kyc, or of db (kyc_certifier, kyc_bank: the services')
+           (it contains the password: pass it to programs, do not log it)
   clean    stop it and delete its data and password
 
 Environment: KYC_INSTANCE (main) selects gateway/data/<instance>/postgres; KYC_PORT_OFFSET (0) is added to
@@ -101,12 +104,12 @@ CONF
   owner_only_for_server "$pgdata/pg_hba.conf"
 }
 
-create_database() {
+create_database() { # name
   if PGPASSWORD=$(cat "$password_file") "$bin/psql" -h 127.0.0.1 -p "$port" -U "$db_user" -d postgres -tAq \
-    -c "SELECT 1 FROM pg_database WHERE datname = '$db_name'" | grep -q 1; then
+    -c "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1; then
     return
   fi
-  PGPASSWORD=$(cat "$password_file") "$bin/createdb" -h 127.0.0.1 -p "$port" -U "$db_user" "$db_name"
+  PGPASSWORD=$(cat "$password_file") "$bin/createdb" -h 127.0.0.1 -p "$port" -U "$db_user" "$1"
 }
 
 cmd_start() {
@@ -133,7 +136,8 @@ cmd_start() {
     sleep 0.5
     waited=$((waited + 1))
   done
-  create_database
+  local name
+  for name in "$db_name" "${service_databases[@]}"; do create_database "$name"; done
 }
 
 cmd_stop() {
@@ -154,9 +158,11 @@ cmd_status() {
   fi
 }
 
-cmd_url() {
+cmd_url() { # [database]
+  local name=${1:-$db_name}
+  case " $db_name ${service_databases[*]} " in *" $name "*) ;; *) die "unknown database '$name'" ;; esac
   [ -f "$password_file" ] || die "no cluster for instance '$instance' (run: gateway/db.sh start)"
-  printf 'postgres://%s:%s@127.0.0.1:%s/%s\n' "$db_user" "$(cat "$password_file")" "$port" "$db_name"
+  printf 'postgres://%s:%s@127.0.0.1:%s/%s\n' "$db_user" "$(cat "$password_file")" "$port" "$name"
 }
 
 cmd_clean() {
@@ -171,7 +177,7 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
-  url) cmd_url ;;
+  url) cmd_url "${@:2}" ;;
   clean) cmd_clean ;;
   -h | --help | help) usage ;;
   *)

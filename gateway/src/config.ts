@@ -29,6 +29,19 @@ export interface CommonConfig {
   readonly rateLimitPerMinute: number;
   /** The organisation this service speaks for (`KYC_ORG_MSP`). */
   readonly mspId: string;
+  /** The state store (docs/storage.md). */
+  readonly store: StoreConfig;
+}
+
+export interface StoreConfig {
+  /** PostgreSQL URL (`KYC_DB_URL`); unset: SQLite in `<dataDir>/state.sqlite`. */
+  readonly databaseUrl: string | undefined;
+  /** PIN file of the token holding the store's key (`KYC_STORE_PIN_FILE`; default the org's from network.json). */
+  readonly pinFile: string | undefined;
+  /** Benchmarks only (`KYC_BENCH_PLAINTEXT_STORE=1`): personal fields unencrypted. Never in production. */
+  readonly plaintext: boolean;
+  /** How often expiry and retention sweeps run (`KYC_SWEEP_SECONDS`, default 30). */
+  readonly sweepSeconds: number;
 }
 
 export interface CertifierConfig extends CommonConfig {
@@ -68,6 +81,10 @@ export interface BankConfig extends CommonConfig {
   readonly maxOpenRegistrations: number;
   /** Open registrations per officer (`KYC_MAX_OPEN_REGISTRATIONS_PER_OFFICER`, default 50). */
   readonly maxOpenRegistrationsPerOfficer: number;
+  /** Verified claims are kept this long, then dropped (`KYC_VERIFIED_RETENTION_DAYS`, default 30). */
+  readonly verifiedRetentionDays: number;
+  /** A presentation `verifying` longer than this goes back to `pending` (`KYC_VERIFYING_TIMEOUT_SECONDS`, default 300). */
+  readonly verifyingTimeoutSeconds: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -117,6 +134,18 @@ function commonConfig(env: Env, service: 'certifier' | 'bank', basePort: number,
     bodyLimit: intFrom(env, 'KYC_BODY_LIMIT', 64 * 1024, 1024, 1024 * 1024),
     rateLimitPerMinute: intFrom(env, 'KYC_RATE_LIMIT', 120, 1, 1_000_000),
     mspId: mspFrom(env, 'KYC_ORG_MSP', defaultMsp),
+    store: storeConfig(env),
+  };
+}
+
+function storeConfig(env: Env): StoreConfig {
+  const url = env.KYC_DB_URL === '' ? undefined : env.KYC_DB_URL;
+  if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) invalid('KYC_DB_URL', 'must be a postgres:// URL');
+  return {
+    databaseUrl: url,
+    pinFile: env.KYC_STORE_PIN_FILE === '' ? undefined : env.KYC_STORE_PIN_FILE,
+    plaintext: env.KYC_BENCH_PLAINTEXT_STORE === '1',
+    sweepSeconds: intFrom(env, 'KYC_SWEEP_SECONDS', 30, 1, 3600),
   };
 }
 
@@ -161,5 +190,7 @@ export function bankConfig(env: Env = process.env): BankConfig {
     registrationTtlSeconds: intFrom(env, 'KYC_REGISTRATION_TTL_SECONDS', 600, 30, 3600),
     maxOpenRegistrations: intFrom(env, 'KYC_MAX_OPEN_REGISTRATIONS', 1000, 1, 1_000_000),
     maxOpenRegistrationsPerOfficer: intFrom(env, 'KYC_MAX_OPEN_REGISTRATIONS_PER_OFFICER', 50, 1, 100_000),
+    verifiedRetentionDays: intFrom(env, 'KYC_VERIFIED_RETENTION_DAYS', 30, 1, 3650),
+    verifyingTimeoutSeconds: intFrom(env, 'KYC_VERIFYING_TIMEOUT_SECONDS', 300, 10, 3600),
   };
 }

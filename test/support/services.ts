@@ -51,12 +51,15 @@ export function ensureServices(): RunningServices {
 
 /**
  * Restarts both services with `extraEnv` added to their environment (e.g. low limits for one test); call it
- * again with `{}` to restore the usual configuration, also when the test fails.
+ * again with `{}` to restore the usual configuration, also when the test fails. The script runs synchronously,
+ * blocking the event loop while the old processes close their keep-alive connections; one turn of the loop
+ * afterwards lets fetch see those closes before it would reuse one ("other side closed").
  */
-export function restartServices(extraEnv: Readonly<Record<string, string>>): void {
+export async function restartServices(extraEnv: Readonly<Record<string, string>>): Promise<void> {
   servicesScript('stop');
   const start = servicesScript('start', extraEnv);
   if (start.code !== 0) throw new Error(`gateway/services.sh start failed:\n${start.output}`);
+  await new Promise((resolve) => setTimeout(resolve, 200));
 }
 
 /** The services' state directory and log files of the suite's instance. */
@@ -66,4 +69,30 @@ export function serviceFiles(): { readonly dataDir: string; readonly logs: reado
     dataDir: join(repoRoot(), 'gateway', 'data', suiteInstance()),
     logs: ['certifier', 'bank'].map((name) => join(logDir, `${name}-service.log`)),
   };
+}
+
+/**
+ * A number read from a service's SQLite store by a separate read-only connection (the services run on SQLite
+ * unless started with KYC_DB): e.g. `SELECT count(*) FROM nonces`.
+ */
+export function stateNumber(
+  service: 'certifier' | 'bank',
+  sql: string,
+  ...params: readonly (string | number)[]
+): number {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Database = require('better-sqlite3') as typeof import('better-sqlite3');
+  const db = new Database(join(serviceFiles().dataDir, service, 'state.sqlite'), {
+    readonly: true,
+    fileMustExist: true,
+  });
+  try {
+    const row = db
+      .prepare(sql)
+      .raw()
+      .get(...params) as unknown[] | undefined;
+    return Number(row?.[0] ?? 0);
+  } finally {
+    db.close();
+  }
 }

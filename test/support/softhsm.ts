@@ -27,6 +27,7 @@ export const TEST_TOKEN_LABELS = [
   'gateway',
   'spare',
   'store',
+  'services',
 ] as const;
 
 export type TestTokenLabel = (typeof TEST_TOKEN_LABELS)[number];

@@ -21,7 +21,7 @@ export interface HttpAppOptions {
   readonly bodyLimit: number;
   readonly rateLimitPerMinute: number;
   /** Reports whether the service can do its work (ledger reachable, HSM open); false → /healthz 503. */
-  readonly health: () => Promise<Readonly<Record<string, boolean>>>;
+  readonly health: () => Promise<Readonly<Record<string, boolean | string>>>;
   readonly metrics: ServiceMetrics;
   /** Where the log lines go (default stdout); tests read them. */
   readonly logStream?: { write(line: string): void };
@@ -200,7 +200,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     { schema: { tags: ['operations'], summary: 'Liveness and dependency health' } },
     async (_r, reply) => {
       const checks = await options.health().catch(() => ({ health: false }));
-      const ok = Object.values(checks).every(Boolean);
+      // Strings are reasons next to the checks (e.g. why the store is down); only a false check degrades.
+      const ok = Object.values(checks).every((v) => v !== false);
       return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', checks });
     },
   );

@@ -4,8 +4,8 @@ import { KycError } from '../../../protocol/src';
 
 /**
  * Bearer-token authentication for officer and admin endpoints (docs/services.md explains the choice).
- * Tokens are 256-bit random strings shown once at creation; only their SHA-256 is stored, so a leaked state
- * file does not leak usable tokens. Lookup compares digests in constant time.
+ * Tokens are 256-bit random strings shown once at creation; only their SHA-256 is stored, so a leaked database
+ * does not leak usable tokens. Lookup compares digests in constant time.
  */
 
 export interface Principal {
@@ -33,7 +33,7 @@ function sameDigest(a: string, b: string): boolean {
 /** Resolves token digests to principals; the services back it with their officer store. */
 export interface TokenDirectory {
   readonly adminTokenDigest: string;
-  officerByTokenDigest(digest: string): string | undefined;
+  officerByTokenDigest(digest: string): Promise<string | undefined>;
 }
 
 function bearerToken(request: FastifyRequest): string {
@@ -51,17 +51,17 @@ function bearerToken(request: FastifyRequest): string {
  * @throws KycError KYC_UNAUTHENTICATED when the token is missing or unknown, KYC_FORBIDDEN when the
  *   principal lacks the role.
  */
-export function authenticate(
+export async function authenticate(
   request: FastifyRequest,
   directory: TokenDirectory,
   allowed: readonly Principal['role'][],
-): Principal {
+): Promise<Principal> {
   const digest = tokenDigest(bearerToken(request));
   let principal: Principal | undefined;
   if (sameDigest(digest, directory.adminTokenDigest)) {
     principal = { name: 'admin', role: 'admin' };
   } else {
-    const officer = directory.officerByTokenDigest(digest);
+    const officer = await directory.officerByTokenDigest(digest);
     principal = officer === undefined ? undefined : { name: officer, role: 'officer' };
   }
   if (principal === undefined) {

@@ -5,6 +5,8 @@ import type { KycLedger } from '../../ledger/kyc-ledger';
 import { officerEnrollment } from '../common/officer-enrollment';
 import { runMain, serve } from '../common/serve';
 import { loadOrCreateEncryptionKey } from './encryption-key';
+import { derivedFile } from '../common/json-import';
+import { registrationsJson } from './legacy-state';
 import { RegistrationLimits } from './registration-limits';
 import { RegistrationService } from './registrations';
 import { bankRoutes } from './routes';
@@ -18,16 +20,20 @@ runMain(async () => {
     description:
       'Banks and other services: officers open registrations shown as signed QR codes; wallets post encrypted presentations; the ledger confirms them once.',
     config,
-    routes: async ({ runtime, officers, metrics }) => {
+    // open-registrations.json is derived state now: the store counts pending registrations.
+    imports: [registrationsJson(config.verifiedRetentionDays), derivedFile('open-registrations.json')],
+    routes: async ({ runtime, store, officers, metrics, schedule }) => {
       const key = await loadOrCreateEncryptionKey(runtime.token, config.dataDir);
       const ledgerFor = (officer: string): KycLedger => runtime.ledgerFor(officer);
       const registrations = new RegistrationService({
         mspId: config.mspId,
-        dataDir: config.dataDir,
+        store,
         publicUrl: config.publicUrl,
         trustedCertifiers: config.trustedCertifiers,
         minLevel: config.minLevel,
         ttlSeconds: config.registrationTtlSeconds,
+        verifiedRetentionDays: config.verifiedRetentionDays,
+        verifyingTimeoutSeconds: config.verifyingTimeoutSeconds,
         ledgerFor,
         crypto: {
           signerFor: (officer) => runtime.signerFor(officer),
@@ -45,17 +51,12 @@ runMain(async () => {
         },
       });
       const limits = new RegistrationLimits({
-        dataDir: config.dataDir,
+        store,
         maxOpen: config.maxOpenRegistrations,
         maxOpenPerOfficer: config.maxOpenRegistrationsPerOfficer,
-        isPending: (id) => {
-          try {
-            return registrations.get(id).status !== 'verified';
-          } catch {
-            return false;
-          }
-        },
+        sweep: () => registrations.sweep(),
       });
+      schedule('registrations', () => registrations.sweep());
       return bankRoutes({
         registrations,
         limits,

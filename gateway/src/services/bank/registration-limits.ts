@@ -1,91 +1,78 @@
-import { join } from 'node:path';
 import { KycError } from '../../../../protocol/src';
-import { JsonState } from '../common/json-state';
+import type { KycStore } from '../../store';
 
 /**
- * Caps the registrations a bank holds open (issued, unused, unexpired): in all and per officer. Kept beside
- * the registration store, in its own file, so the limits need no change to how registrations are kept; an
- * entry leaves when its registration expires or stops being pending.
+ * Caps the registrations a bank holds open (issued, unused, unexpired): in all and per officer, counted in
+ * the store (`pending` registrations by owner, bounded counts), so every replica sees the same numbers. A
+ * registration leaves the count when it is used, or when the expiry sweep removes it; at a cap the sweep runs
+ * once before refusing, so expired registrations never block new ones.
  */
 
 export interface RegistrationLimitOptions {
-  readonly dataDir: string;
+  readonly store: KycStore;
   /** Open registrations in all; more is `KYC_CAPACITY`. */
   readonly maxOpen: number;
   /** Open registrations per officer; more is `KYC_RATE_LIMITED`. */
   readonly maxOpenPerOfficer: number;
-  /** Whether the registration is still waiting for a presentation (false: verified, forgotten, unknown). */
-  readonly isPending: (id: string) => boolean;
-  readonly now?: () => Date;
-}
-
-interface OpenRegistration {
-  readonly officer: string;
-  /** ms since the epoch */
-  readonly expiresAt: number;
-}
-
-interface LimitsDocument {
-  open: Record<string, OpenRegistration>;
+  /** Removes expired registrations (the registration service's sweep). */
+  readonly sweep: () => Promise<void>;
 }
 
 export class RegistrationLimits {
   readonly #options: RegistrationLimitOptions;
-  readonly #state: JsonState<LimitsDocument>;
-  readonly #now: () => Date;
+  /** Officers whose registration is being signed in this process right now. */
   readonly #reserved: string[] = [];
 
   constructor(options: RegistrationLimitOptions) {
     this.#options = options;
-    this.#now = options.now ?? ((): Date => new Date());
-    this.#state = new JsonState(join(options.dataDir, 'open-registrations.json'), () => ({ open: {} }));
   }
 
   /** How many registrations are open now. */
-  get openCount(): number {
-    return this.#current().length;
+  async openCount(): Promise<number> {
+    await this.#options.sweep();
+    return this.#options.store.count('registrations', { status: 'pending' });
   }
 
   /**
-   * Runs `create` if `officer` may open one more registration, then counts the registration it returns.
+   * Runs `create` if `officer` may open one more registration; `create` stores the registration (pending,
+   * owned by the officer), which counts it from then on.
    *
    * @throws KycError KYC_RATE_LIMITED (this officer's cap), KYC_CAPACITY (the bank's cap); `create` is not
    *   called then, so nothing is signed or stored.
    */
-  async admit<R extends { readonly id: string; readonly expiresAt: string }>(
-    officer: string,
-    create: () => Promise<R>,
-  ): Promise<R> {
-    // Places being signed for right now count too: creation awaits the HSM, and concurrent requests must not
-    // all pass the check before the first one is counted.
-    const open = [...this.#current().map(([, r]) => r.officer), ...this.#reserved];
-    if (open.filter((o) => o === officer).length >= this.#options.maxOpenPerOfficer) {
-      throw new KycError(
-        'KYC_RATE_LIMITED',
-        `this officer has ${this.#options.maxOpenPerOfficer} open registrations; wait until they are used or expire`,
-      );
-    }
-    if (open.length >= this.#options.maxOpen) {
-      throw new KycError('KYC_CAPACITY', 'the bank holds as many open registrations as it may; retry later');
-    }
+  async admit<R>(officer: string, create: () => Promise<R>): Promise<R> {
+    // Places being signed for right now count too: creation awaits the HSM, and concurrent requests in this
+    // process must not all pass the check before the first one is stored. Across replicas a cap can be
+    // overshot by the requests in flight at once (docs/storage.md: caps bound abuse, not correctness).
+    // Reserved before the first await, so concurrent admits see each other.
+    const mine = this.#reserved.filter((o) => o === officer).length;
+    const all = this.#reserved.length;
     this.#reserved.push(officer);
-    let registration: R;
     try {
-      registration = await create();
+      if (await this.#atCap(this.#options.maxOpenPerOfficer, mine, officer)) {
+        throw new KycError(
+          'KYC_RATE_LIMITED',
+          `this officer has ${this.#options.maxOpenPerOfficer} open registrations; wait until they are used or expire`,
+        );
+      }
+      if (await this.#atCap(this.#options.maxOpen, all)) {
+        throw new KycError('KYC_CAPACITY', 'the bank holds as many open registrations as it may; retry later');
+      }
+      return await create();
     } finally {
       this.#reserved.splice(this.#reserved.indexOf(officer), 1);
     }
-    this.#state.update((doc) => {
-      doc.open = {
-        ...Object.fromEntries(this.#current()),
-        [registration.id]: { officer, expiresAt: Date.parse(registration.expiresAt) },
-      };
-    });
-    return registration;
   }
 
-  #current(): [string, OpenRegistration][] {
-    const now = this.#now().getTime();
-    return Object.entries(this.#state.value.open).filter(([id, r]) => r.expiresAt > now && this.#options.isPending(id));
+  async #atCap(cap: number, reserved: number, owner?: string): Promise<boolean> {
+    const count = (): Promise<number> =>
+      this.#options.store.count('registrations', {
+        status: 'pending',
+        ...(owner === undefined ? {} : { owner }),
+        atMost: cap,
+      });
+    if ((await count()) + reserved < cap) return false;
+    await this.#options.sweep();
+    return (await count()) + reserved >= cap;
   }
 }

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import {
   CLAIM_NAME,
   KycError,
@@ -19,7 +18,8 @@ import {
   type RegistrationPayload,
 } from '../../../../protocol/src';
 import type { KycLedger, VerificationResult } from '../../ledger/kyc-ledger';
-import { JsonState } from '../common/json-state';
+import type { JsonObject, KycStore, NewRecord, StoredRecord } from '../../store';
+import { sweepExpired } from '../common/sweep';
 
 /**
  * The bank's side of the flow. An officer opens a registration: a random id and nonce, the claims wanted,
@@ -27,6 +27,12 @@ import { JsonState } from '../common/json-state';
  * shown as a QR code. The person's wallet posts an encrypted presentation; the service decrypts it (ECDH in
  * the HSM), checks the consent, and submits VerifyPresentation, which checks everything again on the ledger
  * and consumes the registration there. Results (personal data) stay in this service, never on the ledger.
+ *
+ * State lives in the store (docs/storage.md): `pending → verifying` is the claim on a registration (a
+ * compare-and-set, so of concurrent presentations on any replica exactly one proceeds to the ledger),
+ * `verifying → verified` stores the result with the verified claims as a personal (encrypted) field, and a
+ * ledger error puts it back to `pending`. A timed sweep returns a `verifying` left by a crashed process; the
+ * ledger's own single-use check stays the final word.
  */
 
 export type RegistrationStatus = 'pending' | 'verifying' | 'verified';
@@ -53,8 +59,9 @@ export interface Registration {
   readonly issuedAt: string;
   readonly expiresAt: string;
   readonly jws: string;
-  status: RegistrationStatus;
-  result?: VerifiedPerson;
+  readonly status: RegistrationStatus;
+  /** Present once verified, until the verified claims' retention ends or the person is erased. */
+  readonly result?: VerifiedPerson;
 }
 
 /** The HSM and JOSE operations the service needs, injected so the flow is testable without an HSM. */
@@ -73,13 +80,18 @@ export interface BankCrypto {
 
 export interface RegistrationServiceOptions {
   readonly mspId: string;
-  readonly dataDir: string;
+  /** The service's state store (shared by its replicas). */
+  readonly store: KycStore;
   readonly publicUrl: string;
   readonly trustedCertifiers: readonly string[];
   readonly minLevel: AssuranceLevel;
   readonly ttlSeconds: number;
   readonly crypto: BankCrypto;
   readonly ledgerFor: (officer: string) => KycLedger;
+  /** How long verified claims are kept (default 30 days). */
+  readonly verifiedRetentionDays?: number;
+  /** A `verifying` older than this goes back to `pending` (default 300 s; longer than any ledger deadline). */
+  readonly verifyingTimeoutSeconds?: number;
   readonly now?: () => Date;
 }
 
@@ -87,10 +99,6 @@ export interface NewRegistration {
   readonly claims: readonly string[];
   readonly purpose: string;
   readonly minLevel?: number;
-}
-
-interface BankState {
-  registrations: Record<string, Registration>;
 }
 
 const newId = (): string => randomBytes(16).toString('base64url');
@@ -116,19 +124,57 @@ function disclosedClaims(disclosures: readonly string[], requested: readonly str
   return Object.fromEntries(claims);
 }
 
+/** The store record of a registration: the verified claims are the personal (encrypted) field. */
+export function registrationRecord(r: Registration, verifiedRetentionMs: number): NewRecord {
+  const { id, status, result, ...rest } = r;
+  const { personId, claims, ...verified } = result ?? { personId: undefined, claims: undefined };
+  const expiresAt =
+    status === 'verified'
+      ? Date.parse(result?.verifiedAt ?? r.issuedAt) + verifiedRetentionMs
+      : Date.parse(r.expiresAt);
+  return {
+    id,
+    status,
+    owner: r.officer,
+    createdAt: Date.parse(r.issuedAt),
+    expiresAt,
+    ...(personId === undefined ? {} : { personId }),
+    data: toJson({ ...rest, ...(result === undefined ? {} : { result: verified }) }),
+    ...(claims === undefined ? {} : { personal: { claims } }),
+  };
+}
+
+function fromRecord(record: StoredRecord): Registration {
+  const { result, ...data } = withoutClaim(record.data) as unknown as Omit<Registration, 'id' | 'status' | 'result'> & {
+    result?: Omit<VerifiedPerson, 'personId' | 'claims'>;
+  };
+  const claims = record.personal?.claims as Record<string, string> | undefined;
+  return {
+    ...data,
+    id: record.id,
+    status: record.status as RegistrationStatus,
+    ...(result === undefined || claims === undefined || record.personId === undefined
+      ? {}
+      : { result: { ...result, personId: record.personId, claims } }),
+  };
+}
+
+const toJson = (value: unknown): JsonObject => JSON.parse(JSON.stringify(value)) as JsonObject;
+
+/** The document without the claim marker of a presentation in progress. */
+function withoutClaim(data: JsonObject): JsonObject {
+  return Object.fromEntries(Object.entries(data).filter(([key]) => key !== 'verifyingSince'));
+}
+
 export class RegistrationService {
   readonly #options: RegistrationServiceOptions;
-  readonly #state: JsonState<BankState>;
+  readonly #store: KycStore;
   readonly #now: () => Date;
 
   constructor(options: RegistrationServiceOptions) {
     this.#options = options;
+    this.#store = options.store;
     this.#now = options.now ?? ((): Date => new Date());
-    this.#state = new JsonState(join(options.dataDir, 'registrations.json'), () => ({ registrations: {} }));
-    // A crash mid-verification leaves 'verifying'; the ledger decides on the next attempt.
-    for (const r of Object.values(this.#state.value.registrations)) {
-      if (r.status === 'verifying') r.status = 'pending';
-    }
   }
 
   get mspId(): string {
@@ -179,35 +225,34 @@ export class RegistrationService {
       jws,
       status: 'pending',
     };
-    this.#state.update((s) => {
-      this.#dropExpiredPending(s);
-      s.registrations[id] = registration;
-    });
+    await this.#store.insert('registrations', registrationRecord(registration, this.#retentionMs));
     return registration;
   }
 
-  get(id: string): Registration {
-    const registration = this.#state.value.registrations[id];
-    if (registration === undefined) {
-      throw new KycError('KYC_NOT_FOUND', 'no such registration');
-    }
-    return registration;
+  async get(id: string): Promise<Registration> {
+    return fromRecord(await this.#record(id));
   }
 
   /**
-   * Handles a wallet's presentation: decrypt (HSM), check the consent, verify on the ledger (which consumes
-   * the registration), keep the verified claims. A failure leaves the registration usable, unless the ledger
-   * consumed it.
+   * Handles a wallet's presentation: decrypt (HSM), check the consent, claim the registration
+   * (`pending → verifying`), verify on the ledger (which consumes the registration there), store the verified
+   * claims (`verifying → verified`). A failure leaves the registration usable, unless the ledger consumed it.
    *
-   * @throws KycError with the code of the first failed check.
+   * @throws KycError with the code of the first failed check; KYC_CONFLICT when another presentation (on
+   *   any replica) claimed the registration first.
    */
   async present(id: string, jwe: string): Promise<VerifiedPerson> {
-    const registration = this.#usable(id);
+    const record = await this.#usable(id);
+    const registration = fromRecord(record);
     const presentation = parsePresentation(await this.#options.crypto.decryptPresentation(jwe, id));
     const claims = this.#checkConsent(registration, presentation);
-    // Checked again after the awaits above: a concurrent presentation may have claimed it meanwhile.
-    this.#usable(id);
-    registration.status = 'verifying';
+    const claimed = await this.#store.transition('registrations', id, {
+      from: 'pending',
+      to: 'verifying',
+      data: { ...record.data, verifyingSince: this.#now().getTime() },
+    });
+    if (claimed === undefined) await this.#usable(id);
+    if (claimed === undefined) throw new KycError('KYC_CONFLICT', 'registration is being used; it can be used once');
     let result: VerificationResult;
     try {
       result = await this.#options.ledgerFor(registration.officer).verifyPresentation(id, {
@@ -223,7 +268,7 @@ export class RegistrationService {
         requiredClaims: registration.claims,
       });
     } catch (err) {
-      registration.status = 'pending';
+      await this.#release(id, record.data);
       throw err;
     }
     const verified: VerifiedPerson = {
@@ -236,44 +281,80 @@ export class RegistrationService {
       verifiedAt: result.verifiedAt,
       txId: result.txId,
     };
-    this.#state.update(() => {
-      registration.status = 'verified';
-      registration.result = verified;
-    });
+    await this.#storeResult(id, record.data, verified);
     return verified;
   }
 
-  /** Forgets the verified results this service holds about a person (the ledger receipts are purged separately). */
-  forgetPerson(personId: string): number {
-    return this.#state.update((s) => {
-      let forgotten = 0;
-      for (const r of Object.values(s.registrations)) {
-        if (r.result?.personId === personId) {
-          delete r.result;
-          forgotten++;
-        }
-      }
-      return forgotten;
-    });
+  /** Erasure: shreds the verified claims and data key of every registration about the person; returns how many. */
+  async forgetPerson(personId: string): Promise<number> {
+    return this.#store.shredByPerson('registrations', personId);
   }
 
-  /** Expired registrations nobody presented to can never be used: forget them so the state stays bounded. */
-  #dropExpiredPending(state: BankState): void {
+  /**
+   * Expiry and retention (run on a timer): registrations nobody presented to go once expired, verified claims
+   * go after their retention, and a `verifying` older than the timeout (a crashed process) is `pending` again.
+   */
+  async sweep(): Promise<void> {
     const now = this.#now().getTime();
-    state.registrations = Object.fromEntries(
-      Object.entries(state.registrations).filter(([, r]) => r.status !== 'pending' || Date.parse(r.expiresAt) > now),
-    );
+    await sweepExpired(this.#store, 'registrations', now, { pending: 'delete', verified: ['claims'] });
+    const stale = now - (this.#options.verifyingTimeoutSeconds ?? 300) * 1000;
+    for (const r of await this.#store.listByStatus('registrations', 'verifying', 100)) {
+      if (typeof r.data.verifyingSince === 'number' && r.data.verifyingSince < stale) {
+        await this.#store.transition('registrations', r.id, {
+          from: 'verifying',
+          to: 'pending',
+          data: withoutClaim(r.data),
+        });
+      }
+    }
   }
 
-  #usable(id: string): Registration {
-    const registration = this.get(id);
-    if (registration.status !== 'pending') {
-      throw new KycError('KYC_CONFLICT', `registration is ${registration.status}; it can be used once`);
+  get #retentionMs(): number {
+    return (this.#options.verifiedRetentionDays ?? 30) * 86_400_000;
+  }
+
+  /** `verifying → verified` with the result; a sweep may have put it back to `pending` during a slow ledger call. */
+  async #storeResult(id: string, data: JsonObject, verified: VerifiedPerson): Promise<void> {
+    const { personId, claims, ...rest } = verified;
+    const change = {
+      to: 'verified',
+      data: { ...withoutClaim(data), result: toJson(rest) },
+      personal: { claims },
+      personId,
+      expiresAt: Date.parse(verified.verifiedAt) + this.#retentionMs,
+    };
+    const done =
+      (await this.#store.transition('registrations', id, { from: 'verifying', ...change })) ??
+      (await this.#store.transition('registrations', id, { from: 'pending', ...change }));
+    if (done === undefined) {
+      throw new KycError('KYC_CONFLICT', 'verified on the ledger, but the registration was used meanwhile');
     }
-    if (Date.parse(registration.expiresAt) <= this.#now().getTime()) {
+  }
+
+  /** A ledger error: the registration is usable again (best effort; the verifying sweep covers a failure here). */
+  async #release(id: string, data: JsonObject): Promise<void> {
+    await this.#store
+      .transition('registrations', id, { from: 'verifying', to: 'pending', data: withoutClaim(data) })
+      .catch(() => undefined);
+  }
+
+  async #record(id: string): Promise<StoredRecord> {
+    const record = await this.#store.get('registrations', id);
+    if (record === undefined) {
+      throw new KycError('KYC_NOT_FOUND', 'no such registration');
+    }
+    return record;
+  }
+
+  async #usable(id: string): Promise<StoredRecord> {
+    const record = await this.#record(id);
+    if (record.status !== 'pending') {
+      throw new KycError('KYC_CONFLICT', `registration is ${String(record.status)}; it can be used once`);
+    }
+    if (Date.parse(fromRecord(record).expiresAt) <= this.#now().getTime()) {
       throw new KycError('KYC_EXPIRED', 'registration expired; ask the bank for a new QR code');
     }
-    return registration;
+    return record;
   }
 
   /** Off-ledger checks of the consent, so garbage never costs a transaction; returns the disclosed claims. */

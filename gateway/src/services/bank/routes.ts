@@ -63,7 +63,7 @@ function view(r: Registration): Record<string, unknown> {
 
 export function bankRoutes(deps: BankRouteDeps): (app: FastifyInstance) => void {
   return (app: FastifyInstance): void => {
-    const officer = (request: Parameters<typeof authenticate>[0]): Principal =>
+    const officer = (request: Parameters<typeof authenticate>[0]): Promise<Principal> =>
       authenticate(request, deps.directory, ['officer']);
     const secured = [{ bearer: [] }];
 
@@ -79,7 +79,7 @@ export function bankRoutes(deps: BankRouteDeps): (app: FastifyInstance) => void 
         },
       },
       async (request, reply) => {
-        const who = officer(request);
+        const who = await officer(request);
         const registration = await deps.limits.admit(who.name, () => deps.registrations.create(who.name, request.body));
         const qr = await deps.renderQrCode(registration.jws);
         return reply.status(201).send({
@@ -100,9 +100,9 @@ export function bankRoutes(deps: BankRouteDeps): (app: FastifyInstance) => void 
           params: Type.Object({ id: Id }),
         },
       },
-      (request) => {
-        officer(request);
-        return view(deps.registrations.get(request.params.id));
+      async (request) => {
+        await officer(request);
+        return view(await deps.registrations.get(request.params.id));
       },
     );
 
@@ -117,8 +117,8 @@ export function bankRoutes(deps: BankRouteDeps): (app: FastifyInstance) => void 
         },
       },
       async (request, reply) => {
-        officer(request);
-        const qr = await deps.renderQrCode(deps.registrations.get(request.params.id).jws);
+        await officer(request);
+        const qr = await deps.renderQrCode((await deps.registrations.get(request.params.id)).jws);
         return request.params.format === 'png'
           ? reply.type('image/png').send(qr.png)
           : reply.type('image/svg+xml').send(qr.svg);
@@ -172,14 +172,14 @@ export function bankRoutes(deps: BankRouteDeps): (app: FastifyInstance) => void 
         schema: {
           tags: ['officer'],
           security: secured,
-          summary: "Erasure: purge the person's receipts from the bank's private collection and forget local results",
+          summary: "Erasure: purge the person's receipts from the bank's private collection and shred local results",
           params: Type.Object({ personId: PersonId }),
         },
       },
       async (request) => {
-        const who = officer(request);
+        const who = await officer(request);
         const ledger = await deps.ledgerFor(who.name).eraseReceipts(request.params.personId);
-        return { ...ledger, forgottenResults: deps.registrations.forgetPerson(request.params.personId) };
+        return { ...ledger, forgottenResults: await deps.registrations.forgetPerson(request.params.personId) };
       },
     );
 
@@ -193,7 +193,7 @@ export function bankRoutes(deps: BankRouteDeps): (app: FastifyInstance) => void 
           params: Type.Object({ personId: PersonId }),
         },
       },
-      (request) => deps.ledgerFor(officer(request).name).getReceipts(request.params.personId),
+      async (request) => deps.ledgerFor((await officer(request)).name).getReceipts(request.params.personId),
     );
 
     app.get<{ Querystring: { from?: string; to?: string } }>(
@@ -206,7 +206,8 @@ export function bankRoutes(deps: BankRouteDeps): (app: FastifyInstance) => void 
           querystring: Type.Object({ from: Type.Optional(IsoOrEmpty), to: Type.Optional(IsoOrEmpty) }),
         },
       },
-      (request) => deps.ledgerFor(officer(request).name).getUsage(request.query.from ?? '', request.query.to ?? ''),
+      async (request) =>
+        deps.ledgerFor((await officer(request)).name).getUsage(request.query.from ?? '', request.query.to ?? ''),
     );
 
     officerRoutes(app, deps.directory, deps.officers);

@@ -3,6 +3,7 @@ import type { KycLedger } from '../../ledger/kyc-ledger';
 import { officerEnrollment } from '../common/officer-enrollment';
 import { runMain, serve } from '../common/serve';
 import { CertificationService } from './certifications';
+import { certificationsJson } from './legacy-state';
 import { certifierRoutes } from './routes';
 
 /** The certifier service process: `node dist/gateway/src/services/certifier/main.js` (see docs/services.md). */
@@ -14,17 +15,19 @@ runMain(async () => {
     description:
       'Certification bodies: people submit claims with a request signed by their key; officers approve; salted digests go to the ledger, disclosures go back to the person.',
     config,
-    routes: ({ runtime, officers, metrics }) => {
+    imports: [certificationsJson(config.limits.disclosureRetentionSeconds)],
+    routes: ({ runtime, store, officers, metrics, schedule }) => {
       const ledgerFor = (officer: string): KycLedger => runtime.ledgerFor(officer);
       const certifications = new CertificationService({
         mspId: config.mspId,
-        dataDir: config.dataDir,
+        store,
         validityDays: config.validityDays,
         decoyDigests: config.decoyDigests,
         nonceTtlSeconds: config.nonceTtlSeconds,
         limits: config.limits,
         ledgerFor,
       });
+      schedule('certifications', () => certifications.sweep());
       return Promise.resolve(
         certifierRoutes({
           certifications,

@@ -95,14 +95,15 @@ function officerView(c: Certification): Record<string, unknown> {
   return {
     ...collectedView({ ...c, disclosures: undefined }),
     personId: c.personId,
-    claims: c.claims,
+    // Claims are kept only while pending: a decision drops them (docs/storage.md, retention).
+    ...(c.claims === undefined ? {} : { claims: c.claims }),
     ...(c.decidedBy === undefined ? {} : { decidedBy: c.decidedBy }),
   };
 }
 
 export function certifierRoutes(deps: CertifierRouteDeps): (app: FastifyInstance) => void {
   return (app: FastifyInstance): void => {
-    const officer = (request: Parameters<typeof authenticate>[0]): Principal =>
+    const officer = (request: Parameters<typeof authenticate>[0]): Promise<Principal> =>
       authenticate(request, deps.directory, ['officer']);
     const tags = { person: ['person'], officer: ['officer'] };
     const secured = [{ bearer: [] }];
@@ -131,7 +132,7 @@ export function certifierRoutes(deps: CertifierRouteDeps): (app: FastifyInstance
           response: { 202: Type.Object({ id: Id, status: Type.String() }), ...Errors },
         },
       },
-      async (request, reply) => reply.status(202).send(deps.certifications.submit(request.body)),
+      async (request, reply) => reply.status(202).send(await deps.certifications.submit(request.body)),
     );
 
     app.get<{ Params: { id: string } }>(
@@ -145,8 +146,8 @@ export function certifierRoutes(deps: CertifierRouteDeps): (app: FastifyInstance
           response: { 200: Type.Object({ id: Id, status: Type.String() }), ...Errors },
         },
       },
-      (request) => {
-        const { id, status } = deps.certifications.get(request.params.id);
+      async (request) => {
+        const { id, status } = await deps.certifications.get(request.params.id);
         return { id, status };
       },
     );
@@ -162,7 +163,7 @@ export function certifierRoutes(deps: CertifierRouteDeps): (app: FastifyInstance
           response: { ...Errors, 410: errorBodySchema, 422: errorBodySchema },
         },
       },
-      (request) => collectedView(deps.certifications.collect(request.body.request)),
+      async (request) => collectedView(await deps.certifications.collect(request.body.request)),
     );
 
     app.get<{ Querystring: { status?: 'pending' | 'approved' | 'rejected' } }>(
@@ -179,9 +180,9 @@ export function certifierRoutes(deps: CertifierRouteDeps): (app: FastifyInstance
           }),
         },
       },
-      (request) => {
-        officer(request);
-        return deps.certifications.list(request.query.status).map(officerView);
+      async (request) => {
+        await officer(request);
+        return (await deps.certifications.list(request.query.status)).map(officerView);
       },
     );
 
@@ -197,7 +198,7 @@ export function certifierRoutes(deps: CertifierRouteDeps): (app: FastifyInstance
         },
       },
       async (request) => {
-        const who = officer(request);
+        const who = await officer(request);
         const done = await deps.certifications.approve(request.params.id, who.name, request.body.level);
         deps.metrics.outcomes.inc({ operation: 'certify', outcome: 'ok' });
         return officerView(done);
@@ -215,8 +216,10 @@ export function certifierRoutes(deps: CertifierRouteDeps): (app: FastifyInstance
           body: ReasonBody,
         },
       },
-      (request) =>
-        officerView(deps.certifications.reject(request.params.id, officer(request).name, request.body.reason)),
+      async (request) => {
+        const who = await officer(request);
+        return officerView(await deps.certifications.reject(request.params.id, who.name, request.body.reason));
+      },
     );
 
     app.get<{ Params: { personId: string } }>(
@@ -229,7 +232,7 @@ export function certifierRoutes(deps: CertifierRouteDeps): (app: FastifyInstance
           params: Type.Object({ personId: PersonId }),
         },
       },
-      (request) => deps.ledgerFor(officer(request).name).getAttestations(request.params.personId),
+      async (request) => deps.ledgerFor((await officer(request)).name).getAttestations(request.params.personId),
     );
 
     app.get<{ Params: { personId: string; kind: string } }>(
@@ -242,8 +245,8 @@ export function certifierRoutes(deps: CertifierRouteDeps): (app: FastifyInstance
           params: Type.Object({ personId: PersonId, kind: Kind }),
         },
       },
-      (request) => {
-        const who = officer(request);
+      async (request) => {
+        const who = await officer(request);
         return deps
           .ledgerFor(who.name)
           .getHistory(request.params.personId, deps.certifications.mspId, request.params.kind);
@@ -262,7 +265,7 @@ export function certifierRoutes(deps: CertifierRouteDeps): (app: FastifyInstance
         },
       },
       async (request) => {
-        const who = officer(request);
+        const who = await officer(request);
         const record = await deps
           .ledgerFor(who.name)
           .revoke(request.params.personId, request.params.kind, request.body.reason);

@@ -1,6 +1,6 @@
 import { KycError } from '../../../../protocol/src';
 import type { EnrolledOfficer, OfficerEnrollment } from './officer-routes';
-import { OFFICER_NAME, type OfficerStore } from './officers';
+import { OFFICER_NAME, type Officer, type OfficerStore } from './officers';
 import type { OrgRuntime } from './org-runtime';
 
 /**
@@ -13,27 +13,24 @@ export function officerEnrollment(
   runtime: OrgRuntime,
   role: 'certifier' | 'bank-verifier',
 ): OfficerEnrollment {
-  const withIdentity = (name: string): EnrolledOfficer | undefined => {
-    const identity = runtime.identities.get(runtime.org.mspId, name);
-    return identity === undefined ? undefined : { ...store.get(name), identity };
+  const withIdentity = (officer: Officer): EnrolledOfficer | undefined => {
+    const identity = runtime.identities.get(runtime.org.mspId, officer.name);
+    return identity === undefined ? undefined : { ...officer, identity };
   };
   return {
     async enroll(name) {
       if (!OFFICER_NAME.test(name)) {
         throw new KycError('KYC_INVALID_ARGUMENT', `officer names must match ${OFFICER_NAME.source}`);
       }
-      if (store.has(name)) {
+      if (await store.has(name)) {
         throw new KycError('KYC_CONFLICT', `officer '${name}' exists`);
       }
       const identity = await runtime.enroll(name, role);
-      const { officer, token } = store.add(name, new Date());
+      const { officer, token } = await store.add(name, new Date());
       return { officer: { ...officer, identity }, token };
     },
-    list() {
-      return store
-        .list()
-        .map((o) => withIdentity(o.name))
-        .filter((o): o is EnrolledOfficer => o !== undefined);
+    async list() {
+      return (await store.list()).map(withIdentity).filter((o): o is EnrolledOfficer => o !== undefined);
     },
   };
 }

@@ -13,7 +13,7 @@ export interface EnrolledOfficer extends Officer {
 /** Enrolls officers (register with fabric-ca, key generated in the HSM) and lists them: admin only. */
 export interface OfficerEnrollment {
   enroll(name: string): Promise<{ officer: EnrolledOfficer; token: string }>;
-  list(): readonly EnrolledOfficer[];
+  list(): Promise<readonly EnrolledOfficer[]>;
 }
 
 const OfficerBody = Type.Object(
@@ -40,13 +40,17 @@ export function officerRoutes(app: FastifyInstance, directory: TokenDirectory, o
       },
     },
     async (request, reply) => {
-      authenticate(request, directory, ['admin']);
+      await authenticate(request, directory, ['admin']);
       const { officer, token } = await officers.enroll(request.body.name);
       return reply.status(201).send({ ...view(officer), certificate: officer.identity.certificatePem, token });
     },
   );
-  app.get('/v1/officers', { schema: { tags: ['admin'], security: secured, summary: 'List officers' } }, (request) => {
-    authenticate(request, directory, ['admin']);
-    return officers.list().map(view);
-  });
+  app.get(
+    '/v1/officers',
+    { schema: { tags: ['admin'], security: secured, summary: 'List officers' } },
+    async (request) => {
+      await authenticate(request, directory, ['admin']);
+      return (await officers.list()).map(view);
+    },
+  );
 }

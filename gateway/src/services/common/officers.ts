@@ -2,13 +2,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KycError } from '../../../../protocol/src';
 import { newToken, tokenDigest, type TokenDirectory } from '../../http/auth';
-import { JsonState } from './json-state';
+import type { KycStore, StoredRecord } from '../../store';
 
 /**
  * The people who act for an organisation through its service (certification officers, bank staff). Each
  * officer is a Fabric identity whose key lives in the organisation's HSM token (kept by the enrollment
  * identity store), so every ledger transaction they cause is signed by them. Here: only their bearer
- * tokens, stored as digests.
+ * tokens, stored as digests in the state store.
  */
 
 export interface Officer {
@@ -20,56 +20,76 @@ export interface Officer {
 
 export const OFFICER_NAME = /^[a-z][a-z0-9-]{2,31}$/;
 
-interface OfficerDocument {
-  officers: Record<string, Officer>;
-}
+/**
+ * Ids of the service's own secrets kept in the officers table (e.g. the certifier's client-address key): no
+ * officer name starts with it, and their value is a personal (encrypted) field.
+ */
+export const SERVICE_SECRET_PREFIX = '#';
+
+/** Officers are records of the store's `officers` table: id = name, ref = token digest (unique), status active. */
+const ACTIVE = 'active';
 
 export class OfficerStore implements TokenDirectory {
   readonly adminTokenDigest: string;
-  readonly #state: JsonState<OfficerDocument>;
+  readonly #store: KycStore;
 
   /**
+   * @param store the service's state store (shared by its replicas)
    * @param dataDir the service's state directory
    * @param adminToken the configured admin token; when undefined one is generated once into
    *   `<dataDir>/admin-token` (mode 600) and reused on later starts
    */
-  constructor(dataDir: string, adminToken: string | undefined) {
-    this.#state = new JsonState<OfficerDocument>(join(dataDir, 'officers.json'), () => ({ officers: {} }));
+  constructor(store: KycStore, dataDir: string, adminToken: string | undefined) {
+    this.#store = store;
     this.adminTokenDigest = tokenDigest(adminToken ?? readOrCreateAdminToken(dataDir));
   }
 
-  officerByTokenDigest(digest: string): string | undefined {
-    return Object.values(this.#state.value.officers).find((o) => o.tokenDigest === digest)?.name;
+  async officerByTokenDigest(digest: string): Promise<string | undefined> {
+    const record = await this.#store.getByRef('officers', digest);
+    return record?.status === ACTIVE ? record.id : undefined;
   }
 
-  get(name: string): Officer {
-    const officer = this.#state.value.officers[name];
-    if (officer === undefined) {
+  async get(name: string): Promise<Officer> {
+    const record = await this.#store.get('officers', name);
+    if (record?.status !== ACTIVE) {
       throw new KycError('KYC_NOT_FOUND', `no officer '${name}'`);
     }
-    return officer;
+    return toOfficer(record);
   }
 
-  list(): readonly Officer[] {
-    return Object.values(this.#state.value.officers).sort((a, b) => a.name.localeCompare(b.name));
+  async list(): Promise<readonly Officer[]> {
+    const records = await this.#store.listByStatus('officers', ACTIVE, 1000);
+    return records.map(toOfficer).sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  has(name: string): boolean {
-    return name in this.#state.value.officers;
+  async has(name: string): Promise<boolean> {
+    return (await this.#store.get('officers', name))?.status === ACTIVE;
   }
 
-  /** Records an enrolled officer and returns their new bearer token (shown once). */
-  add(name: string, now: Date): { officer: Officer; token: string } {
-    if (this.has(name)) {
-      throw new KycError('KYC_CONFLICT', `officer '${name}' exists`);
-    }
+  /** Records an enrolled officer and returns their new bearer token (shown once). The database decides duplicates. */
+  async add(name: string, now: Date): Promise<{ officer: Officer; token: string }> {
     const token = newToken();
     const officer: Officer = { name, tokenDigest: tokenDigest(token), createdAt: now.toISOString() };
-    this.#state.update((doc) => {
-      doc.officers[name] = officer;
+    const inserted = await this.#store.insert('officers', {
+      id: name,
+      ref: officer.tokenDigest,
+      status: ACTIVE,
+      createdAt: now.getTime(),
+      data: { createdAt: officer.createdAt },
     });
+    if (!inserted) {
+      throw new KycError('KYC_CONFLICT', `officer '${name}' exists`);
+    }
     return { officer, token };
   }
+}
+
+function toOfficer(record: StoredRecord): Officer {
+  return {
+    name: record.id,
+    tokenDigest: record.ref ?? '',
+    createdAt: typeof record.data.createdAt === 'string' ? record.data.createdAt : '',
+  };
 }
 
 function readOrCreateAdminToken(dataDir: string): string {

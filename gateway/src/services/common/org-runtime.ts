@@ -18,11 +18,16 @@ import {
 import type { Hsm, HsmToken } from '../../hsm';
 import { toKycError } from '../../errors';
 import { newKycLedger, type KycLedger } from '../../ledger/kyc-ledger';
+import type { KycStore } from '../../store';
+import type { StoreConfig } from '../../config';
+import { ResilientStore } from './resilient-store';
+import { storeOpenOptions } from './store-options';
 
 /**
  * Everything a service needs to act for its organisation: network.json, the org's HSM client token, gRPC
  * channels to the org's peers, a ledger client per officer (each signing with the officer's own HSM key),
- * and enrollment of new officers through the org's registrar, whose key is in the same token.
+ * and enrollment of new officers through the org's registrar, whose key is in the same token; and the
+ * state store (docs/storage.md), whose personal fields are encrypted under a KEK in that same token.
  */
 
 export interface OrgRuntimeOptions {
@@ -32,6 +37,10 @@ export interface OrgRuntimeOptions {
   readonly dataDir: string;
   /** Observes ledger call durations (metrics). */
   readonly observe?: (operation: string, seconds: number) => void;
+  /** The state store: PostgreSQL or SQLite in `dataDir`, the KEK in the org's token. */
+  readonly store: StoreConfig;
+  /** Runs once when the store first opens (importing old JSON state). */
+  readonly onStoreOpen?: (store: KycStore) => Promise<void>;
 }
 
 export interface OrgRuntime {
@@ -39,14 +48,16 @@ export interface OrgRuntime {
   readonly org: OrgConfig;
   readonly token: HsmToken;
   readonly identities: IdentityStore;
+  /** The service's state store: open, or answering every call with why it cannot be used. */
+  readonly store: ResilientStore;
   /** The ledger as this officer (cached). @throws KycError KYC_NOT_FOUND for an unknown officer. */
   ledgerFor(enrollmentId: string): KycLedger;
   /** The officer's ES256 signer (HSM) and certificate, for signed objects such as registration QR codes. */
   signerFor(enrollmentId: string): { readonly sign: Es256Signer; readonly certificateChainPem: readonly string[] };
   /** Registers and enrolls a client identity with `kyc.role=<role>`, its key generated in the org's token. */
   enroll(enrollmentId: string, role: 'certifier' | 'bank-verifier'): Promise<StoredIdentity>;
-  /** Whether a peer channel is usable and the token answers. */
-  health(): Promise<{ ledger: boolean; hsm: boolean }>;
+  /** Whether a peer channel is usable, the token answers and the store works (else why not). */
+  health(): Promise<Record<string, boolean | string>>;
   close(): Promise<void>;
 }
 
@@ -63,7 +74,13 @@ export async function openOrgRuntime(options: OrgRuntimeOptions): Promise<OrgRun
     const org = orgOf(network, options.mspId);
     hsm = await openNetworkHsm(network);
     const token = await hsm.openToken({ label: org.hsm.tokenLabel, pin: readPinFile(org.hsm.pinFile), poolSize: 8 });
-    return new Runtime(network, org, hsm, token, options);
+    const store = new ResilientStore({
+      options: () => storeOpenOptions(options.store, options.dataDir, org, hsm as Hsm),
+      ...(options.onStoreOpen ? { onOpen: options.onStoreOpen } : {}),
+    });
+    // The first open runs now, but a store that cannot open yet does not stop the service: it reports why.
+    await store.ready().catch(() => undefined);
+    return new Runtime(network, org, hsm, token, store, options);
   } catch (err) {
     await hsm?.close();
     throw toKycError(err);
@@ -87,6 +104,7 @@ class Runtime implements OrgRuntime {
     readonly org: OrgConfig,
     hsm: Hsm,
     readonly token: HsmToken,
+    readonly store: ResilientStore,
     options: OrgRuntimeOptions,
   ) {
     this.#hsm = hsm;
@@ -165,7 +183,7 @@ class Runtime implements OrgRuntime {
     }
   }
 
-  async health(): Promise<{ ledger: boolean; hsm: boolean }> {
+  async health(): Promise<Record<string, boolean | string>> {
     const usable = this.#clients.some((client) => {
       const state = client.getChannel().getConnectivityState(true);
       return state !== connectivityState.TRANSIENT_FAILURE && state !== connectivityState.SHUTDOWN;
@@ -174,12 +192,19 @@ class Runtime implements OrgRuntime {
       () => true,
       () => false,
     );
-    return { ledger: usable, hsm };
+    const store = await this.store.health();
+    return {
+      ledger: usable,
+      hsm,
+      store: store.ok,
+      ...(store.reason === undefined ? {} : { storeError: store.reason }),
+    };
   }
 
   async close(): Promise<void> {
     for (const gateway of this.#gateways) gateway.close();
     for (const client of this.#clients) client.close();
+    await this.store.close();
     await this.token.close();
     await this.#hsm.close();
   }

@@ -11,8 +11,14 @@ import {
   type TestPerson,
 } from '../../../support/kyc-fixtures';
 import type { AttestationRecord, KycLedger } from '../../../../gateway/src/ledger/kyc-ledger';
+import { openHsm } from '../../../../gateway/src/hsm';
+import { openStore, sqlitePathFor, type KycStore } from '../../../../gateway/src/store';
+import { softHsm } from '../../../support/softhsm';
 
-/** Shared fakes for the service tests: a person with a real P-256 key, a stub ledger, a temp data dir. */
+/**
+ * Shared fakes for the service tests: a person with a real P-256 key, a stub ledger, a temp data dir, and a
+ * real store (SQLite in the temp dir, personal fields encrypted under a KEK in the test SoftHSM token).
+ */
 
 export type Person = TestPerson;
 export { newPerson, nowSeconds };
@@ -86,4 +92,76 @@ export function tempDir(): { path: string; remove(): void } {
 
 export function isKycError(code: string) {
   return (e: unknown): boolean => e instanceof KycError && e.code === code;
+}
+
+/** A real encrypted SQLite store in `dir` (closing it also releases the HSM). Open it again to "restart". */
+export async function testStore(dir: string): Promise<KycStore> {
+  const fixture = softHsm();
+  const hsm = await openHsm({ library: fixture.library, softhsm2Conf: fixture.conf });
+  const { label, pin } = fixture.token('services');
+  try {
+    const store = await openStore({
+      database: { backend: 'sqlite', path: sqlitePathFor(dir) },
+      encryption: { hsm, tokenLabel: label, pin },
+    });
+    const close = store.close.bind(store);
+    return Object.assign(store, {
+      close: async (): Promise<void> => {
+        await close();
+        await hsm.close();
+      },
+    });
+  } catch (err) {
+    await hsm.close();
+    throw err;
+  }
+}
+
+/**
+ * The raw rows of some tables, read from the SQLite file by another connection: for "nothing changed" and
+ * "not stored in plaintext" checks.
+ */
+export function rawRows(
+  dir: string,
+  tables: readonly string[] = ['nonces', 'certifications', 'registrations'],
+): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Database = require('better-sqlite3') as typeof import('better-sqlite3');
+  const db = new Database(sqlitePathFor(dir), { readonly: true, fileMustExist: true });
+  try {
+    return JSON.stringify(
+      tables.map((t) =>
+        db
+          .prepare(`SELECT * FROM ${t} ORDER BY id`)
+          .all()
+          .map((row) =>
+            Object.fromEntries(
+              Object.entries(row as Record<string, unknown>).map(([k, v]) => [
+                k,
+                Buffer.isBuffer(v) ? v.toString('base64') : v,
+              ]),
+            ),
+          ),
+      ),
+    );
+  } finally {
+    db.close();
+  }
+}
+
+/** Rows of one table with this status (raw). */
+export function rawCount(dir: string, table: string, status?: string): number {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Database = require('better-sqlite3') as typeof import('better-sqlite3');
+  const db = new Database(sqlitePathFor(dir), { readonly: true, fileMustExist: true });
+  try {
+    const row = (
+      status === undefined
+        ? db.prepare(`SELECT count(*) AS n FROM ${table}`).get()
+        : db.prepare(`SELECT count(*) AS n FROM ${table} WHERE status = ?`).get(status)
+    ) as { n: number };
+    return row.n;
+  } finally {
+    db.close();
+  }
 }

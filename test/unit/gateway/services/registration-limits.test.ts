@@ -1,42 +1,50 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { RegistrationLimits } from '../../../../gateway/src/services/bank/registration-limits';
-import { isKycError, tempDir } from './fakes';
+import type { KycStore } from '../../../../gateway/src/store';
+import { isKycError, rawCount, tempDir, testStore } from './fakes';
 
 describe('bank service: limits on open registrations', () => {
   let dir: ReturnType<typeof tempDir>;
+  let store: KycStore;
   let clock: number;
-  const pending = new Set<string>();
   let counter = 0;
 
-  function limits(maxOpen: number, maxOpenPerOfficer: number): RegistrationLimits {
-    return new RegistrationLimits({
-      dataDir: dir.path,
-      maxOpen,
-      maxOpenPerOfficer,
-      isPending: (id) => pending.has(id),
-      now: () => new Date(clock),
-    });
+  /** The registration service's sweep, reduced to what the limits need: expired pending registrations go. */
+  const sweep = async (): Promise<void> => {
+    for (const r of await store.listExpired('registrations', clock, 100)) {
+      if (r.status === 'pending') await store.consume('registrations', r.id);
+    }
+  };
+
+  function limits(maxOpen: number, maxOpenPerOfficer: number, on: KycStore = store): RegistrationLimits {
+    return new RegistrationLimits({ store: on, maxOpen, maxOpenPerOfficer, sweep });
   }
 
-  const open = (l: RegistrationLimits, officer: string) => {
+  const open = (l: RegistrationLimits, officer: string, on: KycStore = store) => {
     let created = false;
-    const result = l.admit(officer, () => {
+    const result = l.admit(officer, async () => {
       created = true;
       const id = `reg-${String(++counter)}`;
-      pending.add(id);
-      return Promise.resolve({ id, expiresAt: new Date(clock + 600_000).toISOString() });
+      await new Promise((resolve) => setTimeout(resolve, 5)); // signing in the HSM takes a moment
+      await on.insert('registrations', {
+        id,
+        status: 'pending',
+        owner: officer,
+        expiresAt: clock + 600_000,
+        data: {},
+      });
+      return { id };
     });
     return { result, created: () => created };
   };
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = tempDir();
+    store = await testStore(dir.path);
     clock = Date.now();
-    pending.clear();
   });
-  afterEach(() => {
+  afterEach(async () => {
+    await store.close();
     dir.remove();
   });
 
@@ -51,7 +59,8 @@ describe('bank service: limits on open registrations', () => {
     const full = open(l, 'clerk-c');
     await assert.rejects(full.result, isKycError('KYC_CAPACITY'));
     assert.equal(full.created(), false);
-    assert.equal(l.openCount, 3);
+    assert.equal(await l.openCount(), 3);
+    assert.equal(rawCount(dir.path, 'registrations'), 3);
   });
 
   it('counts registrations still being signed, so concurrent requests cannot pass the cap together', async () => {
@@ -65,22 +74,29 @@ describe('bank service: limits on open registrations', () => {
       results.map((r) => r.status),
       ['fulfilled', 'fulfilled', 'rejected'],
     );
-    assert.equal(l.openCount, 2);
+    assert.equal(await l.openCount(), 2);
   });
 
-  it('frees a place when a registration is used or expires, and survives a restart', async () => {
+  it('frees a place when a registration is used or expires, and counts what another process opened', async () => {
     const l = limits(2, 2);
     const first = await open(l, 'clerk-a').result;
     await open(l, 'clerk-a').result;
     await assert.rejects(open(l, 'clerk-a').result, isKycError('KYC_RATE_LIMITED'));
-    pending.delete(first.id);
+    await store.transition('registrations', first.id, { from: 'pending', to: 'verified' });
     await open(l, 'clerk-a').result;
-    assert.equal(limits(2, 2).openCount, 2, 'kept across restarts');
+    const otherStore = await testStore(dir.path);
+    try {
+      assert.equal(await limits(2, 2, otherStore).openCount(), 2, 'another replica sees the same count');
+      await assert.rejects(
+        open(limits(2, 2, otherStore), 'clerk-a', otherStore).result,
+        isKycError('KYC_RATE_LIMITED'),
+      );
+    } finally {
+      await otherStore.close();
+    }
     clock += 601_000;
-    assert.equal(l.openCount, 0);
+    assert.equal(await l.openCount(), 0);
     await open(l, 'clerk-a').result;
-    const file = join(dir.path, 'open-registrations.json');
-    assert.ok(existsSync(file));
-    assert.equal(Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { open: object }).open).length, 1);
+    assert.equal(rawCount(dir.path, 'registrations', 'pending'), 1);
   });
 });

@@ -8,8 +8,23 @@ import {
   verifyJws,
   type RegistrationPayload,
 } from '../../../../protocol/src';
-import { RegistrationService, type BankCrypto } from '../../../../gateway/src/services/bank/registrations';
-import { consent, isKycError, newPerson, stubLedger, tempDir, type StubLedger } from './fakes';
+import {
+  RegistrationService,
+  type BankCrypto,
+  type RegistrationServiceOptions,
+} from '../../../../gateway/src/services/bank/registrations';
+import type { KycStore } from '../../../../gateway/src/store';
+import {
+  consent,
+  isKycError,
+  newPerson,
+  rawCount,
+  rawRows,
+  stubLedger,
+  tempDir,
+  testStore,
+  type StubLedger,
+} from './fakes';
 
 /**
  * The bank's flow with software stand-ins for the HSM and JOSE (those have their own tests against SoftHSM
@@ -40,12 +55,25 @@ describe('bank service: registrations and presentations', () => {
   let dir: ReturnType<typeof tempDir>;
   let ledger: StubLedger;
   let service: RegistrationService;
+  let store: KycStore;
   const person = newPerson();
   const given = createDisclosure(salt(), 'given_name', 'Ada');
   const family = createDisclosure(salt(), 'family_name', 'Lovelace');
+  const options = (changes: Partial<RegistrationServiceOptions> = {}): RegistrationServiceOptions => ({
+    mspId: 'BankMSP',
+    store,
+    publicUrl: 'http://127.0.0.1:8081',
+    trustedCertifiers: ['CertifierMSP'],
+    minLevel: 2,
+    ttlSeconds: 600,
+    crypto,
+    ledgerFor: () => ledger,
+    ...changes,
+  });
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = tempDir();
+    store = await testStore(dir.path);
     ledger = stubLedger();
     ledger.verifyPresentation.callsFake((registrationId: string, p: { personId: string }) =>
       Promise.resolve({
@@ -62,18 +90,10 @@ describe('bank service: registrations and presentations', () => {
         txId: 'tx1',
       }),
     );
-    service = new RegistrationService({
-      mspId: 'BankMSP',
-      dataDir: dir.path,
-      publicUrl: 'http://127.0.0.1:8081',
-      trustedCertifiers: ['CertifierMSP'],
-      minLevel: 2,
-      ttlSeconds: 600,
-      crypto,
-      ledgerFor: () => ledger,
-    });
+    service = new RegistrationService(options());
   });
-  afterEach(() => {
+  afterEach(async () => {
+    await store.close();
     dir.remove();
   });
 
@@ -111,7 +131,7 @@ describe('bank service: registrations and presentations', () => {
     assert.deepEqual(input.trustedCertifiers, ['CertifierMSP']);
     assert.deepEqual(input.requestedClaims, ['given_name', 'family_name']);
     assert.deepEqual(input.requiredClaims, ['given_name', 'family_name']);
-    assert.equal(service.get(r.id).status, 'verified');
+    assert.equal((await service.get(r.id)).status, 'verified');
     await assert.rejects(
       service.present(r.id, fakeJwe(r.id, await presentation(r.id, r.nonce))),
       isKycError('KYC_CONFLICT'),
@@ -141,7 +161,7 @@ describe('bank service: registrations and presentations', () => {
       isKycError('KYC_INVALID_ARGUMENT'),
     );
     assert.equal(ledger.verifyPresentation.callCount, 0);
-    assert.equal(service.get(r.id).status, 'pending');
+    assert.equal((await service.get(r.id)).status, 'pending');
   });
 
   it('refuses, before any transaction, a presentation that discloses a claim the registration did not request', async () => {
@@ -152,8 +172,8 @@ describe('bank service: registrations and presentations', () => {
       (err: unknown) => err instanceof KycError && err.code === 'KYC_MISMATCH' && /did not request/.test(err.message),
     );
     assert.equal(ledger.verifyPresentation.callCount, 0);
-    assert.equal(service.get(r.id).status, 'pending');
-    assert.equal(service.get(r.id).result, undefined);
+    assert.equal((await service.get(r.id)).status, 'pending');
+    assert.equal((await service.get(r.id)).result, undefined);
   });
 
   it('keeps a claim named like an Object.prototype member (constructor) as an ordinary claim', async () => {
@@ -173,20 +193,10 @@ describe('bank service: registrations and presentations', () => {
     ledger.verifyPresentation.onFirstCall().rejects(new KycError('KYC_REVOKED', 'revoked'));
     const p = await presentation(r.id, r.nonce, [given.disclosure]);
     await assert.rejects(service.present(r.id, fakeJwe(r.id, p)), isKycError('KYC_REVOKED'));
-    assert.equal(service.get(r.id).status, 'pending');
+    assert.equal((await service.get(r.id)).status, 'pending');
     await assert.rejects(service.present('AAAAAAAAAAAAAAAAAAAAAA', fakeJwe(r.id, p)), isKycError('KYC_NOT_FOUND'));
 
-    const later = new RegistrationService({
-      mspId: 'BankMSP',
-      dataDir: dir.path,
-      publicUrl: 'http://x',
-      trustedCertifiers: ['CertifierMSP'],
-      minLevel: 2,
-      ttlSeconds: 600,
-      crypto,
-      ledgerFor: () => ledger,
-      now: () => new Date(Date.now() + 3600_000),
-    });
+    const later = new RegistrationService(options({ now: () => new Date(Date.now() + 3600_000) }));
     await assert.rejects(later.present(r.id, fakeJwe(r.id, p)), isKycError('KYC_EXPIRED'));
   });
 
@@ -194,20 +204,10 @@ describe('bank service: registrations and presentations', () => {
     const unused = await service.create('officer1', { claims: ['given_name'], purpose: 'Open an account' });
     const used = await service.create('officer1', { claims: ['given_name'], purpose: 'Open an account' });
     await service.present(used.id, fakeJwe(used.id, await presentation(used.id, used.nonce, [given.disclosure])));
-    const later = new RegistrationService({
-      mspId: 'BankMSP',
-      dataDir: dir.path,
-      publicUrl: 'http://x',
-      trustedCertifiers: ['CertifierMSP'],
-      minLevel: 2,
-      ttlSeconds: 600,
-      crypto,
-      ledgerFor: () => ledger,
-      now: () => new Date(Date.now() + 3600_000),
-    });
-    await later.create('officer1', { claims: ['given_name'], purpose: 'Open an account' });
-    assert.throws(() => later.get(unused.id), isKycError('KYC_NOT_FOUND'));
-    assert.equal(later.get(used.id).status, 'verified');
+    const later = new RegistrationService(options({ now: () => new Date(Date.now() + 3600_000) }));
+    await later.sweep();
+    await assert.rejects(later.get(unused.id), isKycError('KYC_NOT_FOUND'));
+    assert.equal((await later.get(used.id)).status, 'verified');
   });
 
   it('refuses bad registrations and forgets a person on erasure', async () => {
@@ -222,7 +222,82 @@ describe('bank service: registrations and presentations', () => {
     );
     const r = await service.create('officer1', { claims: ['given_name'], purpose: 'Open an account' });
     await service.present(r.id, fakeJwe(r.id, await presentation(r.id, r.nonce, [given.disclosure])));
-    assert.equal(service.forgetPerson(person.id), 1);
-    assert.equal(service.get(r.id).result, undefined);
+    assert.ok(rawRows(dir.path).includes(person.id), 'control: the person id is a column once verified');
+    assert.equal(await service.forgetPerson(person.id), 1);
+    assert.equal((await service.get(r.id)).result, undefined);
+    assert.equal((await service.get(r.id)).status, 'verified', 'still used');
+    const raw = rawRows(dir.path);
+    assert.ok(!raw.includes(person.id), 'no row names the person');
+    assert.equal((await store.get('registrations', r.id))?.personal, undefined, 'claims and data key shredded');
+    assert.deepEqual(
+      Object.values(await store.dataKeysByKek()).reduce((a, b) => a + b, 0),
+      0,
+      'no data key left',
+    );
+  });
+
+  it('keeps verified claims encrypted, and drops them after the retention', async () => {
+    const r = await service.create('officer1', { claims: ['given_name'], purpose: 'Open an account' });
+    await service.present(r.id, fakeJwe(r.id, await presentation(r.id, r.nonce, [given.disclosure])));
+    const raw = rawRows(dir.path);
+    for (const v of ['Lovelace', 'Ada', given.disclosure]) {
+      assert.ok(!raw.includes(v) && !raw.includes(Buffer.from(v).toString('base64')), `${v} in plaintext`);
+    }
+    await new RegistrationService(options({ now: () => new Date(Date.now() + 29 * 86_400_000) })).sweep();
+    assert.deepEqual((await service.get(r.id)).result?.claims, { given_name: 'Ada' });
+    await new RegistrationService(options({ now: () => new Date(Date.now() + 31 * 86_400_000) })).sweep();
+    const after = await service.get(r.id);
+    assert.equal(after.status, 'verified');
+    assert.equal(after.result, undefined);
+    assert.equal((await store.get('registrations', r.id))?.personal, undefined);
+  });
+
+  it('lets exactly one of two concurrent presentations (two processes on one database) reach the ledger', async () => {
+    const otherStore = await testStore(dir.path);
+    try {
+      const other = new RegistrationService(options({ store: otherStore }));
+      ledger.verifyPresentation.callsFake(async (registrationId: string, p: { personId: string }) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return {
+          registrationId,
+          verified: true,
+          personId: p.personId,
+          certifier: 'CertifierMSP',
+          kind: 'identity',
+          level: 2,
+          recordVersion: 1,
+          claims: ['given_name'],
+          validUntil: '2030-01-01T00:00:00Z',
+          verifiedAt: new Date().toISOString(),
+          txId: 'tx1',
+        };
+      });
+      for (let round = 0; round < 5; round++) {
+        const r = await service.create('officer1', { claims: ['given_name'], purpose: 'Open an account' });
+        const jwe = fakeJwe(r.id, await presentation(r.id, r.nonce, [given.disclosure]));
+        const results = await Promise.allSettled([service.present(r.id, jwe), other.present(r.id, jwe)]);
+        assert.equal(results.filter((x) => x.status === 'fulfilled').length, 1);
+        const refused = results.find((x) => x.status === 'rejected');
+        assert.ok(refused !== undefined && isKycError('KYC_CONFLICT')(refused.reason));
+      }
+      assert.equal(ledger.verifyPresentation.callCount, 5, 'the loser never reached the ledger');
+    } finally {
+      await otherStore.close();
+    }
+  });
+
+  it('returns a presentation left verifying by a crashed process to pending after the timeout', async () => {
+    const r = await service.create('officer1', { claims: ['given_name'], purpose: 'Open an account' });
+    ledger.verifyPresentation.callsFake(() => new Promise(() => undefined)); // the process "dies" at the ledger
+    void service.present(r.id, fakeJwe(r.id, await presentation(r.id, r.nonce, [given.disclosure])));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal((await service.get(r.id)).status, 'verifying');
+    await new RegistrationService(options({ verifyingTimeoutSeconds: 60 })).sweep();
+    assert.equal((await service.get(r.id)).status, 'verifying', 'not before the timeout');
+    await new RegistrationService(
+      options({ verifyingTimeoutSeconds: 60, now: () => new Date(Date.now() + 61_000) }),
+    ).sweep();
+    assert.equal((await service.get(r.id)).status, 'pending');
+    assert.equal(rawCount(dir.path, 'registrations', 'verifying'), 0);
   });
 });

@@ -1,0 +1,256 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freshOfficerName, openRegistration, scanRegistration } from '../gateway/src/demo/flow';
+import { serviceClient, type ServiceClient } from '../gateway/src/demo/service-client';
+import { trustBundleFromNetwork } from '../gateway/src/demo/trust-bundle';
+import {
+  buildPresentation,
+  certifierClient,
+  createCertificationRequest,
+  credentialFromApproval,
+  personKeyFromPrivateKey,
+  submitPresentation,
+  type Credential,
+  type PersonKey,
+} from '../wallet/src';
+import { uniqueClaims } from '../test/support/kyc-fixtures';
+
+/**
+ * `./kyc bench services`: the services' end-to-end request times with the store encrypted under the HSM KEK
+ * (production) and in plaintext (`KYC_BENCH_PLAINTEXT_STORE=1`, a switch for this comparison only). Starts
+ * its own certifier and bank processes for each mode, on spare ports (service port + 70 / + 80) with
+ * throwaway data directories (SQLite), beside whatever runs; each worker takes a person through one mode and
+ * then the other (alternating which goes first), so load from other work on the machine falls on both. Options: `--ops N` (default 20 per
+ * mode), `--concurrency C` (default 4).
+ */
+
+type Mode = 'encrypted' | 'plaintext';
+const MODES: readonly Mode[] = ['plaintext', 'encrypted'];
+const ROOT = resolve(__dirname, '../..');
+
+function option(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  const value = index < 0 ? fallback : Number(process.argv[index + 1]);
+  if (!Number.isInteger(value) || value < 1 || value > 10_000) throw new Error(`--${name} must be a positive integer`);
+  return value;
+}
+
+interface Services {
+  readonly mode: Mode;
+  readonly certifierUrl: string;
+  readonly bankUrl: string;
+  certOfficer?: ServiceClient;
+  bankOfficer?: ServiceClient;
+  readonly processes: ChildProcess[];
+  readonly dir: string;
+}
+
+async function startServices(mode: Mode, portShift: number): Promise<Services> {
+  const offset = Number(process.env.KYC_PORT_OFFSET ?? '0');
+  const dir = mkdtempSync(join(tmpdir(), `kyc-bench-services-${mode}-`));
+  const adminToken = randomBytes(32).toString('base64url');
+  const processes = (['certifier', 'bank'] as const).map((service, i) =>
+    spawn('node', [join(ROOT, 'dist/gateway/src/services', service, 'main.js')], {
+      env: {
+        ...process.env,
+        KYC_PORT: String(8080 + i + offset + portShift),
+        KYC_DATA_DIR: join(dir, service),
+        KYC_ADMIN_TOKEN: adminToken,
+        KYC_LOG_LEVEL: 'warn',
+        KYC_RATE_LIMIT: '1000000',
+        KYC_MAX_NONCES_PER_CLIENT: '10000',
+        KYC_MAX_OPEN_REGISTRATIONS_PER_OFFICER: '100000',
+        KYC_MAX_OPEN_REGISTRATIONS: '100000',
+        ...(mode === 'plaintext' ? { KYC_BENCH_PLAINTEXT_STORE: '1' } : {}),
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
+  );
+  for (const p of processes) {
+    p.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    p.on('exit', (code) => {
+      if (code !== null && code !== 0)
+        process.stderr.write(`bench services: a ${mode} service exited (${String(code)})\n`);
+    });
+  }
+  const services: Services = {
+    mode,
+    certifierUrl: `http://127.0.0.1:${String(8080 + offset + portShift)}`,
+    bankUrl: `http://127.0.0.1:${String(8081 + offset + portShift)}`,
+    processes,
+    dir,
+  };
+  await Promise.all([healthy(services.certifierUrl), healthy(services.bankUrl)]);
+  process.stderr.write(`bench services: ${mode} services up\n`);
+  const enroll = async (url: string, prefix: string): Promise<ServiceClient> => {
+    const { token } = await serviceClient(url, adminToken).post<{ token: string }>('/v1/officers', {
+      name: freshOfficerName(prefix),
+    });
+    return serviceClient(url, token);
+  };
+  services.certOfficer = await enroll(services.certifierUrl, 'bench');
+  services.bankOfficer = await enroll(services.bankUrl, 'benchclerk');
+  return services;
+}
+
+async function healthy(url: string): Promise<void> {
+  for (let i = 0; i < 240; i++) {
+    const answer = await fetch(`${url}/healthz`).catch(() => undefined);
+    if (answer?.status === 200) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not become healthy`);
+}
+
+async function stop(services: Services): Promise<void> {
+  await Promise.all(
+    services.processes.map(
+      (p) =>
+        new Promise<void>((resolveExit) => {
+          if (p.exitCode !== null || p.signalCode !== null) {
+            resolveExit();
+            return;
+          }
+          const force = setTimeout(() => p.kill('SIGKILL'), 5000);
+          p.once('exit', () => {
+            clearTimeout(force);
+            resolveExit();
+          });
+          p.kill('SIGTERM');
+        }),
+    ),
+  );
+  rmSync(services.dir, { recursive: true, force: true });
+}
+
+const latencies = new Map<string, number[]>();
+function record(mode: Mode, operation: string, ms: number): void {
+  const key = `${mode}|${operation}`;
+  latencies.set(key, [...(latencies.get(key) ?? []), ms]);
+}
+
+async function timed<T>(mode: Mode, operation: string, task: () => Promise<T>): Promise<T> {
+  const t0 = process.hrtime.bigint();
+  const result = await task();
+  record(mode, operation, Number(process.hrtime.bigint() - t0) / 1e6);
+  return result;
+}
+
+/** One person through both services; each timed step is what a client waits for. */
+async function onePerson(s: Services, trust: Record<string, string[]>): Promise<void> {
+  const key: PersonKey = personKeyFromPrivateKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+  const claims = uniqueClaims();
+  const certifier = certifierClient(s.certifierUrl);
+  const { id, pending } = await timed(s.mode, 'certification submit (nonce + submit)', async () => {
+    const { nonce, certifier: mspId } = await certifier.requestNonce();
+    const made = await createCertificationRequest({ key, certifier: mspId, nonce, kind: 'identity', claims });
+    const submitted = await certifier.submit({
+      personId: key.did,
+      kind: 'identity',
+      claims,
+      claimsSalt: made.claimsSalt,
+      request: made.request,
+    });
+    return {
+      id: submitted.id,
+      pending: {
+        certifierUrl: s.certifierUrl,
+        certifier: mspId,
+        kind: 'identity',
+        personId: key.did,
+        claimsHash: made.payload.claims_hash,
+        claimsSalt: made.claimsSalt,
+        requestedAt: new Date().toISOString(),
+      },
+    };
+  });
+  await timed(s.mode, 'certification approve (ledger)', () =>
+    (s.certOfficer as ServiceClient).post(`/v1/certifications/${id}/approve`, { level: 2 }),
+  );
+  const state = await timed(s.mode, 'collect (disclosures once)', () => certifier.collect(id, key, pending.certifier));
+  const credential: Credential = credentialFromApproval({ ...pending, id }, state);
+  const opened = await openRegistration(s.bankOfficer as ServiceClient, { claims: ['given_name'], purpose: 'bench' });
+  const registration = scanRegistration(opened.png, trust);
+  const { jwe } = await buildPresentation({
+    key,
+    registration: registration.payload,
+    credential,
+    claimNames: ['given_name'],
+  });
+  await timed(s.mode, 'bank presentation (ledger)', () => submitPresentation(registration.payload.endpoint, jwe));
+}
+
+/** Each worker takes one person through every mode in turn, so both modes meet the same moment's load. */
+async function run(
+  all: readonly Services[],
+  ops: number,
+  concurrency: number,
+  trust: Record<string, string[]>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < ops) {
+      next++;
+      for (const s of next % 2 === 0 ? all : [...all].reverse()) await onePerson(s, trust);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+
+function printTable(): void {
+  const operations = [...new Set([...latencies.keys()].map((k) => k.split('|')[1] ?? ''))];
+  const header = ['operation', 'store', 'ops', 'mean ms', 'p50 ms', 'p95 ms', 'overhead (mean)', 'overhead (p50)'];
+  const lines: string[][] = [];
+  for (const operation of operations) {
+    const plain = latencies.get(`plaintext|${operation}`) ?? [];
+    for (const mode of MODES) {
+      const values = [...(latencies.get(`${mode}|${operation}`) ?? [])].sort((a, b) => a - b);
+      const sortedPlain = [...plain].sort((a, b) => a - b);
+      const ratio = (a: number, b: number): string =>
+        mode === 'encrypted' ? `${((a / b - 1) * 100).toFixed(1)} %` : '';
+      lines.push([
+        operation,
+        mode,
+        String(values.length),
+        mean(values).toFixed(1),
+        percentile(values, 50).toFixed(1),
+        percentile(values, 95).toFixed(1),
+        ratio(mean(values), mean(plain)),
+        ratio(percentile(values, 50), percentile(sortedPlain, 50)),
+      ]);
+    }
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  const render = (cells: readonly string[]): string =>
+    `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
+  process.stdout.write(`\n${render(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n`);
+  for (const line of lines) process.stdout.write(`${render(line)}\n`);
+}
+
+async function main(): Promise<void> {
+  const ops = option('ops', 20);
+  const concurrency = option('concurrency', 4);
+  const instance = process.env.KYC_INSTANCE ?? 'main';
+  const trust = trustBundleFromNetwork(join(ROOT, 'crypto-config/generated', instance, 'network.json'), ['BankMSP']);
+  const started: Services[] = [];
+  try {
+    for (const [i, mode] of MODES.entries()) started.push(await startServices(mode, 70 + 10 * i));
+    process.stderr.write(`bench services: ${String(ops)} people per mode, concurrency ${String(concurrency)}\n`);
+    await run(started, ops, concurrency, trust);
+    printTable();
+  } finally {
+    await Promise.all(started.map(stop));
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench services: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
