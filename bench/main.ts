@@ -10,6 +10,7 @@ import {
   salt,
   uniqueClaims,
 } from '../test/support/kyc-fixtures';
+import { percentile, runBounded } from './load';
 
 /**
  * `./kyc bench`: throughput and latency of the ledger operations and the HSM on the running network,
@@ -33,10 +34,6 @@ function option(name: string, fallback: number): number {
   return value;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
 /** Runs `ops` calls of `task` with at most `concurrency` in flight; records each call's latency. */
 async function measure(
   operation: string,
@@ -44,32 +41,7 @@ async function measure(
   concurrency: number,
   task: (i: number) => Promise<unknown>,
 ): Promise<Row> {
-  const latenciesMs: number[] = [];
-  let next = 0;
-  let failures = 0;
-  const started = process.hrtime.bigint();
-  const worker = async (): Promise<void> => {
-    while (next < ops) {
-      const i = next++;
-      const t0 = process.hrtime.bigint();
-      try {
-        await task(i);
-        latenciesMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      } catch (err) {
-        failures++;
-        if (failures === 1) process.stderr.write(`  ${operation}: first failure: ${(err as Error).message}\n`);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return {
-    operation,
-    ops,
-    concurrency,
-    seconds: Number(process.hrtime.bigint() - started) / 1e9,
-    latenciesMs,
-    failures,
-  };
+  return { operation, ops, concurrency, ...(await runBounded(operation, ops, concurrency, task)) };
 }
 
 function printTable(rows: readonly Row[]): void {

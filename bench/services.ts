@@ -17,6 +17,7 @@ import {
   type PersonKey,
 } from '../wallet/src';
 import { uniqueClaims } from '../test/support/kyc-fixtures';
+import { percentile } from './load';
 
 /**
  * `./kyc bench services`: the services' end-to-end request times with the store encrypted under the HSM KEK
@@ -200,8 +201,6 @@ async function run(
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
-const percentile = (sorted: readonly number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
 
 function printTable(): void {

@@ -6,6 +6,7 @@ import { openHsm, type Hsm } from '../gateway/src/hsm';
 import { openStore, type KycStore, type NewRecord, type StoreBackendOptions } from '../gateway/src/store';
 import { postgres, stopPostgres } from '../test/support/postgres';
 import { softHsm } from '../test/support/softhsm';
+import { percentile, runBounded } from './load';
 
 /**
  * `./kyc bench store`: operations/s and latency of the state store on SQLite and on the project-local
@@ -37,9 +38,6 @@ function integerOption(name: string, fallback: number, max: number): number {
   return value;
 }
 
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-
 function certification(i: number, prefix: string): NewRecord {
   return {
     id: `${prefix}${i}`,
@@ -60,19 +58,10 @@ async function measure(
   concurrency: number,
   task: (i: number) => Promise<unknown>,
 ): Promise<Row> {
-  const latenciesMs: number[] = [];
-  let next = 0;
-  const started = process.hrtime.bigint();
-  const worker = async (): Promise<void> => {
-    while (next < ops) {
-      const i = next++;
-      const t0 = process.hrtime.bigint();
-      await task(i);
-      latenciesMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return { ...base, operation, ops, seconds: Number(process.hrtime.bigint() - started) / 1e9, latenciesMs };
+  const { seconds, latenciesMs, failures } = await runBounded(operation, ops, concurrency, task);
+  // A store operation that fails is a defect, not a data point.
+  if (failures > 0) throw new Error(`${operation}: ${failures} of ${ops} operations failed`);
+  return { ...base, operation, ops, seconds, latenciesMs };
 }
 
 async function load(store: KycStore, records: number): Promise<number> {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type * as Pkcs11Js from 'pkcs11js';
 import type { Cryptoki, Handle } from './library';
 import { HsmError } from './errors';
+import { flag } from './keys';
 
 /**
  * AES-256 secret keys on a token, for envelope encryption at rest: a key-encryption key (KEK) is generated
@@ -123,10 +124,6 @@ export function findAesKeys(cryptoki: Cryptoki, session: Handle, id?: AesKeyId):
   } finally {
     api.C_FindObjectsFinal(session);
   }
-}
-
-function flag(value: Buffer | undefined): boolean {
-  return value !== undefined && value.length > 0 && value[0] !== 0;
 }
 
 /** Reads the attributes {@link AesKeyInfo} reports; never CKA_VALUE (the token refuses it anyway). */

@@ -108,7 +108,8 @@ export function publicKeyOf(cryptoki: Cryptoki, session: Handle, ski: Ski): KeyO
   return handle === undefined ? undefined : readPublicKey(cryptoki, session, handle);
 }
 
-function flag(value: Buffer | undefined): boolean {
+/** A CK_BBOOL attribute as read back: true when present and non-zero. */
+export function flag(value: Buffer | undefined): boolean {
   return value !== undefined && value.length > 0 && value[0] !== 0;
 }
 
