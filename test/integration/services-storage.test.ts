@@ -38,6 +38,25 @@ const url = (service: 'certifier' | 'bank', replica = 0): string =>
 const LIMITS = { KYC_RATE_LIMIT: '100000', KYC_MAX_NONCES_PER_CLIENT: '1000' };
 
 /** Every way a value could be written: raw, base64, base64url. */
+/** A fresh person's signed certification request for the certifier at `certifierUrl`, as the JSON body to post. */
+async function signedSubmission(certifierUrl: string): Promise<{ claims: Claims; body: string }> {
+  const key = newKey();
+  const claims = uniqueClaims();
+  const nonceAnswer = await fetch(`${certifierUrl}/v1/certifications/nonce`, { method: 'POST' });
+  const { nonce } = (await nonceAnswer.json()) as { nonce: string };
+  const { request, claimsSalt } = await createCertificationRequest({
+    key,
+    certifier: 'CertifierMSP',
+    nonce,
+    kind: 'identity',
+    claims,
+  });
+  return { claims, body: JSON.stringify({ personId: key.did, kind: 'identity', claims, claimsSalt, request }) };
+}
+
+const postSubmission = (certifierUrl: string, body: string): Promise<Response> =>
+  fetch(`${certifierUrl}/v1/certifications`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
 function encodings(value: string): string[] {
   const bytes = Buffer.from(value, 'utf8');
   return [...new Set([value, bytes.toString('base64'), bytes.toString('base64url')])];
@@ -158,25 +177,8 @@ describe('integration: the services on a database, personal data encrypted under
 
     it('without the HSM token of its key the store says why (503, /healthz degraded) and loses nothing', async () => {
       // A second certifier process on the same database, given a PIN file with the wrong PIN.
-      const key = newKey();
-      const claims = uniqueClaims();
-      const { nonce } = (await (
-        await fetch(`${url('certifier')}/v1/certifications/nonce`, { method: 'POST' })
-      ).json()) as {
-        nonce: string;
-      };
-      const { request, claimsSalt } = await createCertificationRequest({
-        key,
-        certifier: 'CertifierMSP',
-        nonce,
-        kind: 'identity',
-        claims,
-      });
-      const submitted = await fetch(`${url('certifier')}/v1/certifications`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ personId: key.did, kind: 'identity', claims, claimsSalt, request }),
-      });
+      const { claims, body } = await signedSubmission(url('certifier'));
+      const submitted = await postSubmission(url('certifier'), body);
       const { id } = (await submitted.json()) as { id: string };
       const dir = mkdtempSync(join(tmpdir(), 'kyc-pin-'));
       walletDirs.push(dir);
@@ -242,22 +244,8 @@ describe('integration: the services on a database, personal data encrypted under
       const pid = Number(readFileSync(pidFile, 'utf8').trim());
       let killed = false;
       const submitOne = async (): Promise<void> => {
-        const key = newKey();
-        const claims = uniqueClaims();
-        const nonceAnswer = await fetch(`${url('certifier')}/v1/certifications/nonce`, { method: 'POST' });
-        const { nonce } = (await nonceAnswer.json()) as { nonce: string };
-        const { request, claimsSalt } = await createCertificationRequest({
-          key,
-          certifier: 'CertifierMSP',
-          nonce,
-          kind: 'identity',
-          claims,
-        });
-        const answer = await fetch(`${url('certifier')}/v1/certifications`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ personId: key.did, kind: 'identity', claims, claimsSalt, request }),
-        });
+        const { body } = await signedSubmission(url('certifier'));
+        const answer = await postSubmission(url('certifier'), body);
         if (answer.status === 202) acknowledged.push(((await answer.json()) as { id: string }).id);
         if (acknowledged.length >= 20 && !killed) {
           killed = true;
@@ -355,25 +343,13 @@ describe('integration: the services on a database, personal data encrypted under
     });
 
     it('lets exactly one of two certifier replicas use one nonce submitted to both at once', async () => {
-      const nonceAnswer = await fetch(`${url('certifier')}/v1/certifications/nonce`, { method: 'POST' });
-      const { nonce } = (await nonceAnswer.json()) as { nonce: string };
-      const key = newKey();
-      const claims = uniqueClaims();
-      const { request, claimsSalt } = await createCertificationRequest({
-        key,
-        certifier: 'CertifierMSP',
-        nonce,
-        kind: 'identity',
-        claims,
-      });
-      const body = JSON.stringify({ personId: key.did, kind: 'identity', claims, claimsSalt, request });
+      const { body } = await signedSubmission(url('certifier'));
       const answers = await Promise.all(
         [0, 1].map((replica) =>
-          fetch(`${url('certifier', replica)}/v1/certifications`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body,
-          }).then(async (a) => ({ status: a.status, body: await a.text() })),
+          postSubmission(url('certifier', replica), body).then(async (a) => ({
+            status: a.status,
+            body: await a.text(),
+          })),
         ),
       );
       assert.deepEqual(answers.map((a) => a.status).sort(), [202, 409], JSON.stringify(answers));

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type * as Pkcs11Js from 'pkcs11js';
 import type { Cryptoki, Handle } from './library';
 import { HsmError } from './errors';
-import { flag } from './keys';
+import { findObjects, flag, readAttributes } from './keys';
 
 /**
  * AES-256 secret keys on a token, for envelope encryption at rest: a key-encryption key (KEK) is generated
@@ -107,28 +107,17 @@ export function generateAesKey(cryptoki: Cryptoki, session: Handle, label: strin
 
 /** Every AES secret key object with this id (normally one), or with any id when `id` is undefined. */
 export function findAesKeys(cryptoki: Cryptoki, session: Handle, id?: AesKeyId): Handle[] {
-  const { api, pkcs11 } = cryptoki;
-  const template = [
+  const { pkcs11 } = cryptoki;
+  return findObjects(cryptoki, session, [
     { type: pkcs11.CKA_CLASS, value: pkcs11.CKO_SECRET_KEY },
     { type: pkcs11.CKA_KEY_TYPE, value: pkcs11.CKK_AES },
     ...(id === undefined ? [] : [{ type: pkcs11.CKA_ID, value: Buffer.from(id, 'hex') }]),
-  ];
-  api.C_FindObjectsInit(session, template);
-  try {
-    const found: Handle[] = [];
-    for (;;) {
-      const batch = api.C_FindObjects(session, 64);
-      found.push(...batch);
-      if (batch.length < 64) return found;
-    }
-  } finally {
-    api.C_FindObjectsFinal(session);
-  }
+  ]);
 }
 
 /** Reads the attributes {@link AesKeyInfo} reports; never CKA_VALUE (the token refuses it anyway). */
 export function describeAesKey(cryptoki: Cryptoki, session: Handle, handle: Handle): AesKeyInfo {
-  const { api, pkcs11 } = cryptoki;
+  const { pkcs11 } = cryptoki;
   const types = [
     pkcs11.CKA_ID,
     pkcs11.CKA_LABEL,
@@ -142,13 +131,8 @@ export function describeAesKey(cryptoki: Cryptoki, session: Handle, handle: Hand
     pkcs11.CKA_WRAP,
     pkcs11.CKA_TOKEN,
   ];
-  const values = api.C_GetAttributeValue(
-    session,
-    handle,
-    types.map((type) => ({ type })),
-  );
   const [id, label, length, sensitive, extractable, alwaysSensitive, neverExtractable, encrypt, decrypt, wrap, token] =
-    values.map((attribute) => attribute.value);
+    readAttributes(cryptoki, session, handle, types);
   return {
     id: id?.toString('hex') ?? '',
     label: label?.toString('utf8') ?? '',

@@ -46,7 +46,8 @@ export function assertKeyLabel(label: unknown): asserts label is string {
   }
 }
 
-function findObjects(cryptoki: Cryptoki, session: Handle, template: Template): Handle[] {
+/** Every object matching `template` (found in batches of 64). */
+export function findObjects(cryptoki: Cryptoki, session: Handle, template: Template): Handle[] {
   const { api } = cryptoki;
   api.C_FindObjectsInit(session, template);
   try {
@@ -108,6 +109,22 @@ export function publicKeyOf(cryptoki: Cryptoki, session: Handle, ski: Ski): KeyO
   return handle === undefined ? undefined : readPublicKey(cryptoki, session, handle);
 }
 
+/** The values of `types` on one object, in that order (absent when the token does not report one). */
+export function readAttributes(
+  cryptoki: Cryptoki,
+  session: Handle,
+  handle: Handle,
+  types: readonly number[],
+): (Buffer | undefined)[] {
+  return cryptoki.api
+    .C_GetAttributeValue(
+      session,
+      handle,
+      types.map((type) => ({ type })),
+    )
+    .map((attribute) => attribute.value);
+}
+
 /** A CK_BBOOL attribute as read back: true when present and non-zero. */
 export function flag(value: Buffer | undefined): boolean {
   return value !== undefined && value.length > 0 && value[0] !== 0;
@@ -115,7 +132,7 @@ export function flag(value: Buffer | undefined): boolean {
 
 /** Reads what {@link HsmKeyInfo} reports about one private key object. */
 export function describePrivateKey(cryptoki: Cryptoki, session: Handle, handle: Handle): HsmKeyInfo {
-  const { api, pkcs11 } = cryptoki;
+  const { pkcs11 } = cryptoki;
   const types = [
     pkcs11.CKA_ID,
     pkcs11.CKA_LABEL,
@@ -126,13 +143,7 @@ export function describePrivateKey(cryptoki: Cryptoki, session: Handle, handle: 
     pkcs11.CKA_ALWAYS_SENSITIVE,
     pkcs11.CKA_NEVER_EXTRACTABLE,
   ];
-  const values = api
-    .C_GetAttributeValue(
-      session,
-      handle,
-      types.map((type) => ({ type })),
-    )
-    .map((attribute) => attribute.value);
+  const values = readAttributes(cryptoki, session, handle, types);
   const [id = Buffer.alloc(0), label, sign, derive, sensitive, extractable, alwaysSensitive, neverExtractable] = values;
   const publicHandle = id.length > 0 ? findPublicKey(cryptoki, session, id) : undefined;
   return {
