@@ -10,7 +10,7 @@ usage() {
 Usage: network/install.sh [--force] [--help]
 
 Installs the local network's prerequisites, idempotently:
-  apt packages   softhsm2 opensc jq curl iproute2 shellcheck  (skipped when already installed)
+  apt packages   softhsm2 opensc jq curl iproute2 shellcheck postgresql-15 fonts-ocr-b chromium  (skipped when already installed)
   Fabric v3.1.1  peer orderer configtxgen osnadmin   (go install -tags pkcs11)
   fabric-ca 1.5.21 fabric-ca-server fabric-ca-client   (go install -tags pkcs11)
 
@@ -45,7 +45,7 @@ pins="fabric=$FABRIC_TAG($FABRIC_VERSION) fabric-ca=$FABRIC_CA_VERSION tags=pkcs
 step() { printf '==> %s\n' "$*"; }
 
 install_apt_packages() {
-  local wanted=(softhsm2 opensc jq curl iproute2 shellcheck postgresql-15 fonts-ocr-b) missing=() pkg
+  local wanted=(softhsm2 opensc jq curl iproute2 shellcheck postgresql-15 fonts-ocr-b chromium) missing=() pkg
   for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done

@@ -34,6 +34,8 @@ function sameDigest(a: string, b: string): boolean {
 export interface TokenDirectory {
   readonly adminTokenDigest: string;
   officerByTokenDigest(digest: string): Promise<string | undefined>;
+  /** The officer of a browser session cookie (web/server/sessions.ts); throws KYC_FORBIDDEN without CSRF. */
+  officerBySession?(request: FastifyRequest): string | undefined;
 }
 
 function bearerToken(request: FastifyRequest): string {
@@ -56,6 +58,9 @@ export async function authenticate(
   directory: TokenDirectory,
   allowed: readonly Principal['role'][],
 ): Promise<Principal> {
+  const sessionOfficer =
+    request.headers.authorization === undefined ? directory.officerBySession?.(request) : undefined;
+  if (sessionOfficer !== undefined && allowed.includes('officer')) return { name: sessionOfficer, role: 'officer' };
   const digest = tokenDigest(bearerToken(request));
   let principal: Principal | undefined;
   if (sameDigest(digest, directory.adminTokenDigest)) {

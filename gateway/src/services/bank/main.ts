@@ -10,6 +10,7 @@ import { registrationsJson } from './legacy-state';
 import { RegistrationLimits } from './registration-limits';
 import { RegistrationService } from './registrations';
 import { bankRoutes } from './routes';
+import { bankWithDesk } from '../../../../web/server/service-plugins';
 
 /** The bank service process: `node dist/gateway/src/services/bank/main.js` (see docs/services.md). */
 runMain(async () => {
@@ -25,6 +26,19 @@ runMain(async () => {
     routes: async ({ runtime, store, officers, metrics, schedule }) => {
       const key = await loadOrCreateEncryptionKey(runtime.token, config.dataDir);
       const ledgerFor = (officer: string): KycLedger => runtime.ledgerFor(officer);
+      // The desk, sessions, short QR, live status and the signed callback (web/server, docs/web.md).
+      const web = bankWithDesk(officers, config.dataDir, (directory) =>
+        bankRoutes({
+          registrations,
+          limits,
+          directory,
+          officers: officerEnrollment(officers, runtime, 'bank-verifier'),
+          ledgerFor,
+          renderQrCode,
+          metrics,
+          rateLimitPerMinute: config.rateLimitPerMinute,
+        }),
+      );
       const registrations = new RegistrationService({
         mspId: config.mspId,
         store,
@@ -34,6 +48,7 @@ runMain(async () => {
         ttlSeconds: config.registrationTtlSeconds,
         verifiedRetentionDays: config.verifiedRetentionDays,
         verifyingTimeoutSeconds: config.verifyingTimeoutSeconds,
+        onVerified: web.onVerified,
         ledgerFor,
         crypto: {
           signerFor: (officer) => runtime.signerFor(officer),
@@ -57,16 +72,7 @@ runMain(async () => {
         sweep: () => registrations.sweep(),
       });
       schedule('registrations', () => registrations.sweep());
-      return bankRoutes({
-        registrations,
-        limits,
-        directory: officers,
-        officers: officerEnrollment(officers, runtime, 'bank-verifier'),
-        ledgerFor,
-        renderQrCode,
-        metrics,
-        rateLimitPerMinute: config.rateLimitPerMinute,
-      });
+      return web.plugin(registrations, config.publicUrl, config.rateLimitPerMinute);
     },
   });
 });

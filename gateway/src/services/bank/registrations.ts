@@ -54,6 +54,8 @@ export interface Registration {
   readonly nonce: string;
   readonly officer: string;
   readonly claims: readonly string[];
+  /** The claims a presentation must disclose (the rest the person may withhold); default all of `claims`. */
+  readonly required?: readonly string[];
   readonly minLevel: AssuranceLevel;
   readonly purpose: string;
   readonly issuedAt: string;
@@ -93,10 +95,14 @@ export interface RegistrationServiceOptions {
   /** A `verifying` older than this goes back to `pending` (default 300 s; longer than any ledger deadline). */
   readonly verifyingTimeoutSeconds?: number;
   readonly now?: () => Date;
+  /** Called once a presentation is verified and stored (the bank's signed callback, web/server/webhook.ts). */
+  readonly onVerified?: (id: string, verified: VerifiedPerson) => void;
 }
 
 export interface NewRegistration {
   readonly claims: readonly string[];
+  /** A subset of `claims` the person must disclose; default all of them. */
+  readonly required?: readonly string[];
   readonly purpose: string;
   readonly minLevel?: number;
 }
@@ -108,7 +114,11 @@ const newId = (): string => randomBytes(16).toString('base64url');
  * did not request (data minimisation: an over-disclosed claim is refused, never stored). Collected in a Map,
  * so a claim named like an Object.prototype member (`constructor`) is just a claim.
  */
-function disclosedClaims(disclosures: readonly string[], requested: readonly string[]): Record<string, string> {
+function disclosedClaims(
+  disclosures: readonly string[],
+  requested: readonly string[],
+  required: readonly string[],
+): Record<string, string> {
   const claims = new Map<string, string>();
   for (const d of disclosures.map(parseDisclosure)) {
     if (claims.has(d.name)) throw new KycError('KYC_INVALID_ARGUMENT', `claim '${d.name}' disclosed twice`);
@@ -117,7 +127,7 @@ function disclosedClaims(disclosures: readonly string[], requested: readonly str
     }
     claims.set(d.name, d.value);
   }
-  const missing = requested.filter((c) => !claims.has(c));
+  const missing = required.filter((c) => !claims.has(c));
   if (missing.length > 0) {
     throw new KycError('KYC_MISMATCH', `the presentation lacks requested claims: ${missing.join(', ')}`);
   }
@@ -195,6 +205,10 @@ export class RegistrationService {
     if (!LEVELS.includes(minLevel as AssuranceLevel) || minLevel < this.#options.minLevel) {
       throw new KycError('KYC_INVALID_ARGUMENT', `minLevel must be from ${this.#options.minLevel} to 3`);
     }
+    const required = input.required === undefined ? claims : [...new Set(input.required)];
+    if (!required.every((c) => claims.includes(c))) {
+      throw new KycError('KYC_INVALID_ARGUMENT', 'required claims must be among the requested claims');
+    }
     const id = newId();
     const nonce = newId();
     const now = this.#now();
@@ -218,6 +232,7 @@ export class RegistrationService {
       nonce,
       officer,
       claims,
+      ...(input.required === undefined ? {} : { required }),
       minLevel: minLevel as AssuranceLevel,
       purpose: input.purpose,
       issuedAt: now.toISOString(),
@@ -265,7 +280,7 @@ export class RegistrationService {
         trustedCertifiers: this.#options.trustedCertifiers,
         minLevel: registration.minLevel,
         requestedClaims: registration.claims,
-        requiredClaims: registration.claims,
+        requiredClaims: registration.required ?? registration.claims,
       });
     } catch (err) {
       await this.#release(id, record.data);
@@ -282,6 +297,7 @@ export class RegistrationService {
       txId: result.txId,
     };
     await this.#storeResult(id, record.data, verified);
+    this.#options.onVerified?.(id, verified);
     return verified;
   }
 
@@ -374,6 +390,6 @@ export class RegistrationService {
     if (consent.disclosures_hash !== disclosuresHash(p.disclosures)) {
       throw new KycError('KYC_MISMATCH', 'the consent does not cover these disclosures');
     }
-    return disclosedClaims(p.disclosures, registration.claims);
+    return disclosedClaims(p.disclosures, registration.claims, registration.required ?? registration.claims);
   }
 }

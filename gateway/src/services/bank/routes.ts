@@ -42,6 +42,12 @@ const NewRegistrationBody = Type.Object(
       maxItems: 32,
       examples: [['given_name', 'family_name', 'birthdate']],
     }),
+    required: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' }), {
+        maxItems: 32,
+        description: 'claims the person must disclose (default: all requested claims)',
+      }),
+    ),
     purpose: Type.String({ minLength: 1, maxLength: 200, examples: ['Open a current account'] }),
     minLevel: Type.Optional(Type.Integer({ minimum: 1, maximum: 3 })),
   },
@@ -53,6 +59,7 @@ function view(r: Registration): Record<string, unknown> {
     registrationId: r.id,
     status: r.status,
     claims: r.claims,
+    required: r.required ?? r.claims,
     minLevel: r.minLevel,
     purpose: r.purpose,
     issuedAt: r.issuedAt,

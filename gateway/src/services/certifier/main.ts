@@ -5,6 +5,7 @@ import { runMain, serve } from '../common/serve';
 import { CertificationService } from './certifications';
 import { certificationsJson } from './legacy-state';
 import { certifierRoutes } from './routes';
+import { certifierWithConsole } from '../../../../web/server/service-plugins';
 
 /** The certifier service process: `node dist/gateway/src/services/certifier/main.js` (see docs/services.md). */
 runMain(async () => {
@@ -28,15 +29,18 @@ runMain(async () => {
         ledgerFor,
       });
       schedule('certifications', () => certifications.sweep());
+      // The console, sessions and web security (web/server, docs/web.md) around the certifier's routes.
       return Promise.resolve(
-        certifierRoutes({
-          certifications,
-          directory: officers,
-          officers: officerEnrollment(officers, runtime, 'certifier'),
-          ledgerFor,
-          metrics,
-          rateLimitPerMinute: config.rateLimitPerMinute,
-        }),
+        certifierWithConsole(officers, (directory) =>
+          certifierRoutes({
+            certifications,
+            directory,
+            officers: officerEnrollment(officers, runtime, 'certifier'),
+            ledgerFor,
+            metrics,
+            rateLimitPerMinute: config.rateLimitPerMinute,
+          }),
+        ),
       );
     },
   });

@@ -23,7 +23,7 @@ export interface ServiceDefinition {
     readonly metrics: ServiceMetrics;
     /** Runs `sweep` every `KYC_SWEEP_SECONDS` (expiry and retention); failures are logged by code and retried. */
     readonly schedule: (name: string, sweep: () => Promise<void>) => void;
-  }): Promise<(app: FastifyInstance) => void>;
+  }): Promise<(app: FastifyInstance) => void | Promise<void>>;
 }
 
 /**
