@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import {
+  axeViolations,
+  enrollOfficer,
+  ensureWalletWeb,
+  launch,
+  PHONE,
+  screenshot,
+  signIn,
+  y4mFromPng,
+  type WebUrls,
+} from '../support/browser';
+import { ensureServices, type RunningServices } from '../support/services';
+
+/**
+ * The people's side in a real browser (Debian's Chromium through playwright-core) against the real network:
+ * a person asks for certification from the wallet (phone-sized), an officer approves it in the console, a
+ * bank officer opens a registration at the desk, the wallet scans the desk's QR through a fake camera (a Y4M
+ * video made from the desk's own QR image), consents to two of the three claims, and the desk turns to
+ * verified without a reload, showing exactly those two. A claim value that is markup stays text everywhere.
+ */
+
+const XSS = '<img src=x onerror=alert(1)>';
+
+describe('integration (browser): wallet, console and desk end to end', function () {
+  this.timeout(240_000);
+  let services: RunningServices;
+  let web: WebUrls;
+  let browser: Browser | undefined;
+  let dir: string;
+  let video: string;
+  const dialogs: string[] = [];
+  const contexts: BrowserContext[] = [];
+  let wallet: Page;
+  let consolePage: Page;
+  let desk: Page;
+
+  async function newPage(options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> {
+    if (browser === undefined) throw new Error('no browser');
+    const context = await browser.newContext(options);
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    return page;
+  }
+
+  before(async () => {
+    services = ensureServices();
+    web = ensureWalletWeb();
+    dir = mkdtempSync(join(tmpdir(), 'kyc-web-'));
+    video = join(dir, 'camera.y4m');
+    // The camera file must exist at launch; it shows the desk's QR once the desk has one (the device reads
+    // the file again each time the wallet opens the camera).
+    y4mFromPng(blankPng(), video);
+    browser = await launch(video);
+  });
+
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    (web as WebUrls | undefined)?.release();
+    (services as RunningServices | undefined)?.release();
+  });
+
+  it('the person asks for certification from the wallet, on a phone-sized screen', async () => {
+    wallet = await newPage({ viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    await wallet.goto(`${web.wallet}/`);
+    await wallet.waitForSelector('body[data-ready=true]');
+    assert.match((await wallet.textContent('#did')) ?? '', /^did:key:zDn[1-9A-HJ-NP-Za-km-z]{46}$/);
+    await screenshot(wallet, 'wallet-home');
+    await wallet.click('#go-certify');
+    await wallet.fill('#claim-value-1', 'Zoë');
+    await wallet.fill('#claim-value-2', XSS);
+    await wallet.fill('#claim-value-3', '1990-04-01');
+    await wallet.fill('#claim-value-4', 'DE');
+    await screenshot(wallet, 'wallet-certify');
+    await wallet.click('#certify-form button[type=submit]');
+    await wallet.waitForSelector('#pending [data-collect]');
+    assert.match((await wallet.textContent('#message')) ?? '', /Sent/);
+  });
+
+  it('the certification officer reviews the claims as text and approves with a level', async () => {
+    const token = await enrollOfficer(services.certifierUrl, services.certifierAdminToken, 'web-officer');
+    consolePage = await newPage({ viewport: { width: 1280, height: 800 } });
+    await signIn(consolePage, web.certifier, 'console', token);
+    const did = (await wallet.textContent('#did')) ?? '';
+    const row = consolePage.locator('#queue tr', { hasText: did });
+    await row.locator('button').click();
+    await consolePage.waitForSelector('section[data-screen=review]:not([hidden])');
+    const value = consolePage.locator('#review-claims tr', { hasText: 'family_name' }).locator('td');
+    assert.equal(await value.textContent(), XSS);
+    assert.equal(await consolePage.locator('#review-claims img').count(), 0);
+    await screenshot(consolePage, 'console-review');
+    await consolePage.selectOption('#level', '2');
+    await consolePage.click('#approve');
+    await consolePage.waitForSelector('#message:has-text("Approved")');
+  });
+
+  it('the wallet collects the credential', async () => {
+    await wallet.click('#pending [data-collect]');
+    await wallet.waitForSelector('#message:has-text("credential is in")');
+    assert.match((await wallet.textContent('#credentials')) ?? '', /CertifierMSP/);
+  });
+
+  it('the desk opens a registration and shows a short QR (version ≤ 10 at level M) with its countdown', async () => {
+    const token = await enrollOfficer(services.bankUrl, services.bankAdminToken, 'web-clerk');
+    desk = await newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(desk, web.bank, 'desk', token);
+    await screenshot(desk, 'desk-open');
+    await desk.click('#open');
+    await desk.waitForSelector('#registration[data-status=pending]');
+    const version = Number(await desk.getAttribute('#qr', 'data-version'));
+    assert.ok(version >= 1 && version <= 10, `QR version ${version}`);
+    assert.match((await desk.textContent('#countdown')) ?? '', /Expires in (9|10):\d\d/);
+    const src = (await desk.getAttribute('#qr', 'src')) ?? '';
+    y4mFromPng(Buffer.from(src.replace(/^data:image\/png;base64,/, ''), 'base64'), video);
+    await screenshot(desk, 'desk-qr');
+  });
+
+  it('the wallet scans the QR with the camera, consents to two of three claims, and the desk turns verified live', async () => {
+    await wallet.click('#go-scan');
+    await wallet.waitForSelector('section[data-screen=consent]:not([hidden])', { timeout: 30_000 });
+    assert.equal(await wallet.textContent('#bank-name'), 'BankMSP');
+    const facts = (await wallet.textContent('#consent-facts')) ?? '';
+    assert.match(facts, /Open a current account/);
+    assert.match(facts, /Minimum level2/);
+    assert.deepEqual(await wallet.locator('#consent-claims input').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value)), [
+      'given_name',
+      'family_name',
+      'birth_date',
+    ]);
+    await wallet.uncheck('#consent-claims input[value=birth_date]');
+    await screenshot(wallet, 'wallet-consent');
+    await wallet.click('#share');
+    await wallet.waitForSelector('section[data-screen=result]:not([hidden])', { timeout: 60_000 });
+    assert.match((await wallet.textContent('#result')) ?? '', /Shared: family_name, given_name/);
+    await screenshot(wallet, 'wallet-result');
+
+    await desk.waitForSelector('#registration[data-status=verified]', { timeout: 30_000 });
+    const rows = await desk.locator('#verified-claims tr').evaluateAll((trs) =>
+      trs.map((tr) => [tr.querySelector('th')?.textContent, tr.querySelector('td')?.textContent]),
+    );
+    assert.deepEqual(Object.fromEntries(rows), { given_name: 'Zoë', family_name: XSS });
+    assert.equal(await desk.locator('#verified-claims img').count(), 0);
+    await screenshot(desk, 'desk-verified');
+  });
+
+  it('the wallet lists what it shared with whom', async () => {
+    await wallet.click('section[data-screen=result] [data-home]');
+    await wallet.click('#go-history');
+    await wallet.waitForSelector('#history li:has-text("BankMSP")');
+    const text = (await wallet.textContent('#history')) ?? '';
+    assert.match(text, /BankMSP/);
+    assert.match(text, /given_name, family_name — verified/);
+    await screenshot(wallet, 'wallet-history');
+  });
+
+  it('no page opened a dialog, and axe finds no serious or critical accessibility violation', async () => {
+    assert.deepEqual(dialogs, []);
+    for (const [name, page] of [
+      ['wallet', wallet],
+      ['console', consolePage],
+      ['desk', desk],
+    ] as const) {
+      assert.deepEqual(await axeViolations(page), [], name);
+    }
+  });
+});
+
+/** A white 64×64 PNG: the camera before the desk has a QR. */
+function blankPng(): Buffer {
+  const png = new PNG({ width: 64, height: 64 });
+  png.data.fill(255);
+  return PNG.sync.write(png);
+}
