@@ -27,6 +27,16 @@ import { ensureServices, type RunningServices } from '../support/services';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
+interface IDBRequestLike<T> {
+  onsuccess: () => void;
+  result: T;
+}
+interface IDBFactoryLike {
+  open(name: string): IDBRequestLike<{
+    transaction(store: string): { objectStore(store: string): { get(key: string): IDBRequestLike<unknown> } };
+  }>;
+}
+
 describe('integration (browser): wallet, console and desk end to end', function () {
   this.timeout(240_000);
   let services: RunningServices;
@@ -109,6 +119,21 @@ describe('integration (browser): wallet, console and desk end to end', function 
     await wallet.click('#pending [data-collect]');
     await wallet.waitForSelector('#message:has-text("credential is in")');
     assert.match((await wallet.textContent('#credentials')) ?? '', /CertifierMSP/);
+    // What IndexedDB holds of the credential is AES-GCM ciphertext only.
+    const stored = await wallet.evaluate(
+      () =>
+        new Promise<string>((resolve) => {
+          const open = (globalThis as unknown as { indexedDB: IDBFactoryLike }).indexedDB.open('kyc-wallet');
+          open.onsuccess = () => {
+            const get = open.result.transaction('kv').objectStore('kv').get('credentials');
+            get.onsuccess = () => {
+              resolve(JSON.stringify(get.result));
+            };
+          };
+        }),
+    );
+    assert.deepEqual(Object.keys(JSON.parse(stored) as object).sort(), ['data', 'iv']);
+    assert.ok(!stored.includes('Zo') && !stored.includes('1990'));
   });
 
   it('the desk opens a registration and shows a short QR (version ≤ 10 at level M) with its countdown', async () => {
@@ -133,11 +158,12 @@ describe('integration (browser): wallet, console and desk end to end', function 
     const facts = (await wallet.textContent('#consent-facts')) ?? '';
     assert.match(facts, /Open a current account/);
     assert.match(facts, /Minimum level2/);
-    assert.deepEqual(await wallet.locator('#consent-claims input').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value)), [
-      'given_name',
-      'family_name',
-      'birth_date',
-    ]);
+    assert.deepEqual(
+      await wallet
+        .locator('#consent-claims input')
+        .evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value)),
+      ['given_name', 'family_name', 'birth_date'],
+    );
     await wallet.uncheck('#consent-claims input[value=birth_date]');
     await screenshot(wallet, 'wallet-consent');
     await wallet.click('#share');
@@ -146,9 +172,11 @@ describe('integration (browser): wallet, console and desk end to end', function 
     await screenshot(wallet, 'wallet-result');
 
     await desk.waitForSelector('#registration[data-status=verified]', { timeout: 30_000 });
-    const rows = await desk.locator('#verified-claims tr').evaluateAll((trs) =>
-      trs.map((tr) => [tr.querySelector('th')?.textContent, tr.querySelector('td')?.textContent]),
-    );
+    const rows = await desk
+      .locator('#verified-claims tr')
+      .evaluateAll((trs): [string, string][] =>
+        trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', tr.querySelector('td')?.textContent ?? '']),
+      );
     assert.deepEqual(Object.fromEntries(rows), { given_name: 'Zoë', family_name: XSS });
     assert.equal(await desk.locator('#verified-claims img').count(), 0);
     await screenshot(desk, 'desk-verified');

@@ -57,7 +57,7 @@ export async function registerWebSecurity(app: FastifyInstance, options: WebSecu
     delegator: (request, callback) => {
       callback(
         null,
-        walletOrigin !== undefined && isPublic(request, options)
+        walletOrigin !== undefined && request.headers.origin === walletOrigin && isPublic(request, options)
           ? { origin: walletOrigin, methods: ['GET', 'POST'], allowedHeaders: ['content-type'], maxAge: 600 }
           : { origin: false },
       );

@@ -74,7 +74,6 @@ export async function personKey(): Promise<PersonKey> {
 
 /** Device loss or a compromised key: a new key replaces the old one (docs/web.md, "Device loss"). */
 export async function replaceKey(): Promise<PersonKey> {
-  await put('personKey', undefined);
   const store = (await db()).transaction(STORE, 'readwrite').objectStore(STORE);
   await request(store.delete('personKey'));
   await put('credentials', undefined);
@@ -96,12 +95,13 @@ interface Sealed {
 
 /** Reads a sealed value (a list), or [] when none is stored. */
 export async function readSealed<T>(name: 'credentials' | 'pending' | 'history'): Promise<T[]> {
+  const key = await sealingKey();
   const sealed = await get<Sealed>(name);
   if (sealed === undefined) return [];
   const iv = decodeB64u(sealed.iv);
   const data = decodeB64u(sealed.data);
   if (iv === undefined || data === undefined) return [];
-  const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, await sealingKey(), data);
+  const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, key, data);
   return JSON.parse(fromUtf8(new Uint8Array(plain))) as T[];
 }
 
