@@ -29,7 +29,16 @@ export default tseslint.config(
   },
   {
     // Size limits that keep one purpose per module (issue #8), for the sources; tests and benches are exempt.
-    files: ['protocol/**/*.ts', 'chaincode/**/*.ts', 'gateway/**/*.ts', 'wallet/**/*.ts', 'intake/**/*.ts'],
+    files: [
+      'protocol/**/*.ts',
+      'chaincode/**/*.ts',
+      'store/**/*.ts',
+      'gateway/**/*.ts',
+      'services/**/*.ts',
+      'demo/**/*.ts',
+      'wallet/**/*.ts',
+      'intake/**/*.ts',
+    ],
     rules: {
       'max-lines': ['error', { max: 300, skipBlankLines: true, skipComments: true }],
       'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }],
@@ -39,11 +48,11 @@ export default tseslint.config(
     // Known exceptions, each waiting for its split: routes one file per resource, the two service workflows
     // by step, the SQL store by operation family, the demo's script by step.
     files: [
-      'gateway/src/services/*/routes.ts',
-      'gateway/src/services/certifier/certifications.ts',
-      'gateway/src/services/bank/registrations.ts',
-      'gateway/src/store/sql-store.ts',
-      'gateway/src/demo/main.ts',
+      'services/src/*/routes.ts',
+      'services/src/certifier/certifications.ts',
+      'services/src/bank/registrations.ts',
+      'store/src/sql-store.ts',
+      'demo/src/main.ts',
     ],
     rules: { 'max-lines': 'off', 'max-lines-per-function': 'off' },
   },

@@ -19,9 +19,9 @@ import {
   openRegistration,
   present,
   scanRegistration,
-} from '../../gateway/src/demo/flow';
-import { serviceClient, type ServiceClient } from '../../gateway/src/demo/service-client';
-import { trustBundleFromNetwork } from '../../gateway/src/demo/trust-bundle';
+} from '../../demo/src/flow';
+import { serviceClient, type ServiceClient } from '../../demo/src/service-client';
+import { trustBundleFromNetwork } from '../../demo/src/trust-bundle';
 import {
   buildPresentation,
   createPersonKey,

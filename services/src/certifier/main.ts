@@ -1,0 +1,43 @@
+import { certifierConfig } from '../config';
+import type { KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
+import { officerEnrollment } from '../common/officer-enrollment';
+import { runMain, serve } from '../common/serve';
+import { CertificationService } from './certifications';
+import { certificationsJson } from './legacy-state';
+import { certifierRoutes } from './routes';
+
+/** The certifier service process: `node dist/services/src/certifier/main.js` (see docs/services.md). */
+runMain(async () => {
+  const config = certifierConfig();
+  await serve({
+    name: 'certifier',
+    title: 'KYC certifier service',
+    description:
+      'Certification bodies: people submit claims with a request signed by their key; officers approve; salted digests go to the ledger, disclosures go back to the person.',
+    config,
+    imports: [certificationsJson(config.limits.disclosureRetentionSeconds)],
+    routes: ({ runtime, store, officers, metrics, schedule }) => {
+      const ledgerFor = (officer: string): KycLedger => runtime.ledgerFor(officer);
+      const certifications = new CertificationService({
+        mspId: config.mspId,
+        store,
+        validityDays: config.validityDays,
+        decoyDigests: config.decoyDigests,
+        nonceTtlSeconds: config.nonceTtlSeconds,
+        limits: config.limits,
+        ledgerFor,
+      });
+      schedule('certifications', () => certifications.sweep());
+      return Promise.resolve(
+        certifierRoutes({
+          certifications,
+          directory: officers,
+          officers: officerEnrollment(officers, runtime, 'certifier'),
+          ledgerFor,
+          metrics,
+          rateLimitPerMinute: config.rateLimitPerMinute,
+        }),
+      );
+    },
+  });
+});
