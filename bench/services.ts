@@ -3,9 +3,9 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freshOfficerName, openRegistration, scanRegistration } from '../gateway/src/demo/flow';
-import { serviceClient, type ServiceClient } from '../gateway/src/demo/service-client';
-import { trustBundleFromNetwork } from '../gateway/src/demo/trust-bundle';
+import { freshOfficerName, openRegistration, scanRegistration } from '../demo/src/flow';
+import { serviceClient, type ServiceClient } from '../demo/src/service-client';
+import { trustBundleFromNetwork } from '../demo/src/trust-bundle';
 import {
   buildPresentation,
   certifierClient,
@@ -16,7 +16,7 @@ import {
   type Credential,
   type PersonKey,
 } from '../wallet/src';
-import { uniqueClaims } from '../test/support/kyc-fixtures';
+import { uniqueClaims } from '../protocol/testing/simulated-person';
 import { percentile } from './load';
 
 /**
@@ -54,7 +54,7 @@ async function startServices(mode: Mode, portShift: number): Promise<Services> {
   const dir = mkdtempSync(join(tmpdir(), `kyc-bench-services-${mode}-`));
   const adminToken = randomBytes(32).toString('base64url');
   const processes = (['certifier', 'bank'] as const).map((service, i) =>
-    spawn('node', [join(ROOT, 'dist/gateway/src/services', service, 'main.js')], {
+    spawn('node', [join(ROOT, 'dist/services/src', service, 'main.js')], {
       env: {
         ...process.env,
         KYC_PORT: String(8080 + i + offset + portShift),

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openHsm, type Hsm } from '../gateway/src/hsm';
-import { openStore, type KycStore, type NewRecord, type StoreBackendOptions } from '../gateway/src/store';
+import { openStore, type KycStore, type NewRecord, type StoreBackendOptions } from '../store/src';
 import { postgres, stopPostgres } from '../test/support/postgres';
 import { softHsm } from '../test/support/softhsm';
 import { percentile, runBounded } from './load';

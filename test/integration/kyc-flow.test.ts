@@ -19,9 +19,9 @@ import {
   openRegistration,
   present,
   scanRegistration,
-} from '../../gateway/src/demo/flow';
-import { serviceClient, type ServiceClient } from '../../gateway/src/demo/service-client';
-import { trustBundleFromNetwork } from '../../gateway/src/demo/trust-bundle';
+} from '../../demo/src/flow';
+import { serviceClient, type ServiceClient } from '../../demo/src/service-client';
+import { trustBundleFromNetwork } from '../../demo/src/trust-bundle';
 import {
   buildPresentation,
   createPersonKey,
@@ -33,7 +33,7 @@ import {
   type VerifiedRegistration,
 } from '../../wallet/src';
 import { connectAs } from '../support/fabric';
-import { commitmentFor, certificationRequest, salt, uniqueClaims } from '../support/kyc-fixtures';
+import { commitmentFor, certificationRequest, salt, uniqueClaims } from '../../protocol/testing/simulated-person';
 import { findInLedgerFiles } from '../support/ledger-files';
 import { networkJsonPath, runNetworkScript } from '../support/network';
 import { ensureServices, type RunningServices } from '../support/services';

@@ -4,17 +4,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { claimsHash, createCollectionRequest, parseDisclosure, type Claims } from '../../protocol/src';
-import {
-  certifyPerson,
-  freshOfficerName,
-  openRegistration,
-  present,
-  scanRegistration,
-} from '../../gateway/src/demo/flow';
-import { serviceClient, type ServiceClient } from '../../gateway/src/demo/service-client';
-import { trustBundleFromNetwork } from '../../gateway/src/demo/trust-bundle';
+import { certifyPerson, freshOfficerName, openRegistration, present, scanRegistration } from '../../demo/src/flow';
+import { serviceClient, type ServiceClient } from '../../demo/src/service-client';
+import { trustBundleFromNetwork } from '../../demo/src/trust-bundle';
 import { certifierClient, createCertificationRequest, personKeyFromPrivateKey, type PersonKey } from '../../wallet/src';
-import { uniqueClaims } from '../support/kyc-fixtures';
+import { uniqueClaims } from '../../protocol/testing/simulated-person';
 import { networkJsonPath } from '../support/network';
 import { ensureServices, restartServices, serviceFiles, stateNumber, type RunningServices } from '../support/services';
 

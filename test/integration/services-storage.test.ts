@@ -5,22 +5,16 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Claims } from '../../protocol/src';
-import {
-  certifyPerson,
-  freshOfficerName,
-  openRegistration,
-  present,
-  scanRegistration,
-} from '../../gateway/src/demo/flow';
-import { serviceClient, type ServiceClient } from '../../gateway/src/demo/service-client';
-import { trustBundleFromNetwork } from '../../gateway/src/demo/trust-bundle';
+import { certifyPerson, freshOfficerName, openRegistration, present, scanRegistration } from '../../demo/src/flow';
+import { serviceClient, type ServiceClient } from '../../demo/src/service-client';
+import { trustBundleFromNetwork } from '../../demo/src/trust-bundle';
 import {
   buildPresentation,
   createCertificationRequest,
   personKeyFromPrivateKey,
   type PersonKey,
 } from '../../wallet/src';
-import { uniqueClaims } from '../support/kyc-fixtures';
+import { uniqueClaims } from '../../protocol/testing/simulated-person';
 import { networkJsonPath, repoRoot, suiteInstance } from '../support/network';
 import { ensureServices, restartServices, serviceFiles, stateNumber, type RunningServices } from '../support/services';
 
@@ -282,14 +276,14 @@ describe('integration: the services on a database, personal data encrypted under
 
     after(async () => {
       await restartServices(LIMITS);
-      spawnSync('bash', [join(repoRoot(), 'gateway', 'db.sh'), 'clean'], {
+      spawnSync('bash', [join(repoRoot(), 'services', 'db.sh'), 'clean'], {
         env: { ...process.env, KYC_INSTANCE: suiteInstance() },
         stdio: 'ignore',
       });
     });
 
     it('refuses several replicas on SQLite with a clear message', () => {
-      const result = spawnSync('bash', [join(repoRoot(), 'gateway', 'services.sh'), 'start', '--replicas', '2'], {
+      const result = spawnSync('bash', [join(repoRoot(), 'services', 'services.sh'), 'start', '--replicas', '2'], {
         env: {
           ...process.env,
           KYC_INSTANCE: 'never-started',
@@ -369,7 +363,7 @@ function orgPinFile(): string {
 }
 
 function startCertifier(port: number, env: Readonly<Record<string, string>>): ChildProcess {
-  return spawn('node', [join(repoRoot(), 'dist/gateway/src/services/certifier/main.js')], {
+  return spawn('node', [join(repoRoot(), 'dist/services/src/certifier/main.js')], {
     env: { ...process.env, ...env, KYC_INSTANCE: suiteInstance(), KYC_PORT: String(port), KYC_LOG_LEVEL: 'warn' },
     stdio: 'ignore',
   });
@@ -391,7 +385,7 @@ async function waitFor(
 
 /** CHECKPOINT in the suite's cluster, so the data files hold what the WAL held. */
 async function checkpoint(): Promise<void> {
-  const dbUrl = spawnSync('bash', [join(repoRoot(), 'gateway', 'db.sh'), 'url'], {
+  const dbUrl = spawnSync('bash', [join(repoRoot(), 'services', 'db.sh'), 'url'], {
     env: { ...process.env, KYC_INSTANCE: suiteInstance() },
     encoding: 'utf8',
   }).stdout.trim();

@@ -13,11 +13,11 @@ import {
   openRegistration,
   present,
   scanRegistration,
-} from '../../gateway/src/demo/flow';
-import { trustBundleFromNetwork } from '../../gateway/src/demo/trust-bundle';
+} from '../../demo/src/flow';
+import { trustBundleFromNetwork } from '../../demo/src/trust-bundle';
 import { createPersonKey } from '../../wallet/src';
 import { verifyWebhook } from '../../web/server/webhook';
-import { uniqueClaims } from '../support/kyc-fixtures';
+import { uniqueClaims } from '../../protocol/testing/simulated-person';
 import { networkJsonPath } from '../support/network';
 import { ensureServices, restartServices, type RunningServices } from '../support/services';
 

@@ -4,14 +4,14 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 /**
- * The project-local PostgreSQL cluster for tests (gateway/db.sh), one per test process: instance
+ * The project-local PostgreSQL cluster for tests (services/db.sh), one per test process: instance
  * `unit-store-<pid>` on a free port, created on first use, and cleaned (stopped, data removed) after the run
  * (root `after` hook) or at process exit, also when tests failed. Each test gets its own schema through the
  * connection's search_path, so tests never see each other's tables.
  */
 
 const ROOT = resolve(__dirname, '../../..');
-const DB_SCRIPT = join(ROOT, 'gateway/db.sh');
+const DB_SCRIPT = join(ROOT, 'services/db.sh');
 
 export interface PostgresFixture {
   readonly instance: string;
@@ -77,7 +77,7 @@ async function start(): Promise<PostgresFixture> {
   };
   return {
     instance,
-    dataDir: join(ROOT, 'gateway/data', instance, 'postgres'),
+    dataDir: join(ROOT, 'services/data', instance, 'postgres'),
     url,
     admin,
     freshSchema: async () => {

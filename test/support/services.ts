@@ -5,7 +5,7 @@ import { repoRoot, suiteInstance } from './network';
 
 /**
  * The certifier and bank service processes for end-to-end tests, started the way `./kyc start` starts them
- * (gateway/services.sh, the built `main.js`), or reused when already healthy. Stopped again only if started
+ * (services/services.sh, the built `main.js`), or reused when already healthy. Stopped again only if started
  * here.
  */
 export interface RunningServices {
@@ -21,7 +21,7 @@ function servicesScript(
   command: string,
   extraEnv: Readonly<Record<string, string>> = {},
 ): { code: number | null; output: string } {
-  const result = spawnSync('bash', [join(repoRoot(), 'gateway', 'services.sh'), command], {
+  const result = spawnSync('bash', [join(repoRoot(), 'services', 'services.sh'), command], {
     cwd: repoRoot(),
     env: { ...process.env, ...extraEnv, KYC_INSTANCE: suiteInstance() },
     encoding: 'utf8',
@@ -34,9 +34,9 @@ export function ensureServices(): RunningServices {
   const started = servicesScript('status').code !== 0;
   if (started) {
     const start = servicesScript('start');
-    if (start.code !== 0) throw new Error(`gateway/services.sh start failed:\n${start.output}`);
+    if (start.code !== 0) throw new Error(`services/services.sh start failed:\n${start.output}`);
   }
-  const dataDir = join(repoRoot(), 'gateway', 'data', suiteInstance());
+  const dataDir = join(repoRoot(), 'services', 'data', suiteInstance());
   const token = (service: string): string => readFileSync(join(dataDir, service, 'admin-token'), 'utf8').trim();
   return {
     certifierUrl: `http://127.0.0.1:${8080 + offset}`,
@@ -58,7 +58,7 @@ export function ensureServices(): RunningServices {
 export async function restartServices(extraEnv: Readonly<Record<string, string>>): Promise<void> {
   servicesScript('stop');
   const start = servicesScript('start', extraEnv);
-  if (start.code !== 0) throw new Error(`gateway/services.sh start failed:\n${start.output}`);
+  if (start.code !== 0) throw new Error(`services/services.sh start failed:\n${start.output}`);
   await new Promise((resolve) => setTimeout(resolve, 200));
 }
 
@@ -66,7 +66,7 @@ export async function restartServices(extraEnv: Readonly<Record<string, string>>
 export function serviceFiles(): { readonly dataDir: string; readonly logs: readonly string[] } {
   const logDir = join(repoRoot(), 'network', 'logs', suiteInstance());
   return {
-    dataDir: join(repoRoot(), 'gateway', 'data', suiteInstance()),
+    dataDir: join(repoRoot(), 'services', 'data', suiteInstance()),
     logs: ['certifier', 'bank'].map((name) => join(logDir, `${name}-service.log`)),
   };
 }

@@ -1,6 +1,6 @@
 import { toKycError } from '../../gateway/src/errors';
 import { isHsmError, openHsm } from '../../gateway/src/hsm';
-import { isStoreError, openStore } from '../../gateway/src/store';
+import { isStoreError, openStore } from '../../store/src';
 
 /**
  * A separate process that opens an encrypted SQLite store and writes or reads one record, then prints one

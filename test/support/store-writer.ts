@@ -1,4 +1,4 @@
-import { openStore, type StoreBackendOptions } from '../../gateway/src/store';
+import { openStore, type StoreBackendOptions } from '../../store/src';
 
 /**
  * A separate process that writes to a store without end, printing `ack <i>` after each insert of record `w<i>`

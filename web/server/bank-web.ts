@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { KycError } from '../../protocol/src';
 import { REQUEST_OBJECT_TYPE, RegistrationReference } from '../../protocol/src/web-messages';
-import { authenticate, type TokenDirectory } from '../../gateway/src/http/auth';
-import { errorBodySchema, publicRateLimit } from '../../gateway/src/http/app';
-import type { RegistrationService } from '../../gateway/src/services/bank/registrations';
+import { authenticate, type TokenDirectory } from '../../services/src/http/auth';
+import { errorBodySchema, publicRateLimit } from '../../services/src/http/app';
+import type { RegistrationService } from '../../services/src/bank/registrations';
 import { requestUriOf, shortQrPng, shortQrVersion } from './short-qr';
 import { sendStatusStream, statusEvent } from './status-stream';
 

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KycError } from '../../protocol/src';
 import { SESSION_COOKIE, SignInBody, SessionView } from '../../protocol/src/web-messages';
-import { tokenDigest, type TokenDirectory } from '../../gateway/src/http/auth';
-import { errorBodySchema } from '../../gateway/src/http/app';
+import { tokenDigest, type TokenDirectory } from '../../services/src/http/auth';
+import { errorBodySchema } from '../../services/src/http/app';
 import { servePages, type WebApp } from './pages';
 import { registerWebSecurity, type WebSecurityOptions } from './security';
 import type { SessionStore } from './sessions';

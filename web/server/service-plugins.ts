@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { TokenDirectory } from '../../gateway/src/http/auth';
-import type { RegistrationService, VerifiedPerson } from '../../gateway/src/services/bank/registrations';
+import type { TokenDirectory } from '../../services/src/http/auth';
+import type { RegistrationService, VerifiedPerson } from '../../services/src/bank/registrations';
 import { bankWebRoutes } from './bank-web';
 import { officerWeb, webConfig } from './web-config';
 import { Webhook, webhookSecret } from './webhook';

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KycError } from '../../protocol/src';
 import type { StatusEvent } from '../../protocol/src/web-messages';
-import type { Registration } from '../../gateway/src/services/bank/registrations';
+import type { Registration } from '../../services/src/bank/registrations';
 
 /**
  * A registration's status as server-sent events (`event: status`), so the desk and an embedding page change

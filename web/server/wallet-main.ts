@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import Fastify from 'fastify';
 import type { WalletConfig } from '../../protocol/src/web-messages';
-import { trustBundleFromNetwork } from '../../gateway/src/demo/trust-bundle';
+import { trustBundleFromNetwork } from '../../demo/src/trust-bundle';
 import { servePages } from './pages';
 import { registerWebSecurity } from './security';
 import { webConfig } from './web-config';

@@ -16,7 +16,9 @@ import {
   verifyJws,
 } from '../../../protocol/src';
 import { parsePresentation } from '../../../protocol/src';
-import { decryptPresentation, renderQrCode, softwareKeyAgreement } from '../../../gateway/src/jose';
+import { decryptPresentation } from '../../../protocol/src/jose';
+import { renderQrCode } from '../../../services/src/bank/qr-code';
+import { softwareKeyAgreement } from '../../support/software-keys';
 import { runCli, type CliIo } from '../../../wallet/src/cli';
 import {
   bankEncryptionKey,

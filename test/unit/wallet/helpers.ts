@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDisclosure, KycError, type RegistrationPayload } from '../../../protocol/src';
-import { signRegistration } from '../../../gateway/src/jose';
+import { signRegistration } from '../../../protocol/src/jose';
 import type { Credential } from '../../../wallet/src';
 import type { PersonKey } from '../../../wallet/src/keys';
 import { createTestCa, type IssuedCertificate, type TestCa } from '../../support/test-ca';

@@ -10,7 +10,8 @@ import {
   TYP,
   verifyJws,
 } from '../../../protocol/src';
-import { decryptPresentation, softwareKeyAgreement } from '../../../gateway/src/jose';
+import { decryptPresentation } from '../../../protocol/src/jose';
+import { softwareKeyAgreement } from '../../support/software-keys';
 import { buildPresentation, personKeyFromPrivateKey, submitPresentation } from '../../../wallet/src';
 import {
   bankEncryptionKey,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
-import { renderQrCode } from '../../../gateway/src/jose';
+import { renderQrCode } from '../../../services/src/bank/qr-code';
 import { decodeQrPng, verifyRegistration } from '../../../wallet/src';
 import { bankEncryptionKey, createPki, isCode, registrationPayload, signedRegistration, type Pki } from './helpers';
 

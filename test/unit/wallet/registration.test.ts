@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { signJws, TYP } from '../../../protocol/src';
-import { softwareEs256Signer } from '../../../gateway/src/jose';
+import { softwareEs256Signer } from '../../support/software-keys';
 import { verifyRegistration } from '../../../wallet/src';
 import { createTestCa } from '../../support/test-ca';
 import { bankEncryptionKey, createPki, isCode, registrationPayload, signedRegistration, type Pki } from './helpers';

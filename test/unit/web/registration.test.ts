@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { signJws, TYP, type RegistrationPayload } from '../../../protocol/src';
-import { softwareEs256Signer } from '../../../gateway/src/jose';
+import { softwareEs256Signer } from '../../support/software-keys';
 import { verifyRegistration as verifyInNode } from '../../../wallet/src';
 import { parseReference, verifyRegistration } from '../../../web/app/lib/registration';
 import { bankEncryptionKey, createPki, registrationPayload, signedRegistration, type Pki } from '../wallet/helpers';

@@ -10,6 +10,7 @@ import {
   signJws,
   TYP,
   type Claims,
+  type WebKey,
 } from './proto';
 import type { RegistrationPayload } from './registration';
 
@@ -21,7 +22,7 @@ import type { RegistrationPayload } from './registration';
 export interface PersonKey {
   readonly did: string;
   /** ECDSA P-256 private key, non-extractable. */
-  readonly privateKey: CryptoKey;
+  readonly privateKey: WebKey;
 }
 
 export interface Credential {

@@ -22,6 +22,8 @@ export const MAX_CLAIM_VALUE_LENGTH = 1024;
 export const MAX_CLOCK_SKEW_SECONDS = 300;
 
 export type Claims = Readonly<Record<string, string>>;
+/** A WebCrypto key, named so that this module compiles for browsers (DOM) and for Node's tests alike. */
+export type WebKey = Parameters<typeof crypto.subtle.sign>[1];
 
 export async function sha256B64u(data: string | Uint8Array<ArrayBuffer>): Promise<string> {
   const bytes = typeof data === 'string' ? utf8(data) : data;
@@ -33,7 +35,7 @@ export function randomB64u(bytes = 16): string {
 }
 
 /** `did:key:zDn…` of a P-256 public key: multicodec p256-pub (0x80 0x24) + SEC1 compressed point, base58btc. */
-export async function didKeyOf(publicKey: CryptoKey): Promise<string> {
+export async function didKeyOf(publicKey: WebKey): Promise<string> {
   const raw = new Uint8Array(await crypto.subtle.exportKey('raw', publicKey));
   const y = raw[64] ?? 0;
   const compressed = new Uint8Array(33);
@@ -49,7 +51,7 @@ export async function didKeyOf(publicKey: CryptoKey): Promise<string> {
 export async function signJws(
   header: Readonly<Record<string, unknown>>,
   payload: Readonly<Record<string, unknown>>,
-  key: CryptoKey,
+  key: WebKey,
 ): Promise<string> {
   const input = `${encodeB64u(utf8(JSON.stringify({ alg: 'ES256', ...header })))}.${encodeB64u(utf8(JSON.stringify(payload)))}`;
   const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, utf8(input));
@@ -99,7 +101,7 @@ export function decodeJws(token: string, typ: string): DecodedJws {
     : bad('JWS signature must be 64 bytes');
 }
 
-export async function verifiesWith(jws: DecodedJws, key: CryptoKey): Promise<boolean> {
+export async function verifiesWith(jws: DecodedJws, key: WebKey): Promise<boolean> {
   return crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, jws.signature, utf8(jws.signingInput));
 }
 

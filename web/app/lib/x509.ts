@@ -2,6 +2,7 @@ import * as asn1js from 'asn1js';
 import { BasicConstraints, Certificate } from 'pkijs';
 import { KycError } from '../../../protocol/src/errors';
 import { decodeB64, fromUtf8 } from './b64';
+import type { WebKey } from './proto';
 
 /**
  * The certificate checks of the wallet's registration check (docs/protocol.md §6, steps 4–5) with pkijs on
@@ -146,7 +147,7 @@ export function subjectOf(cert: Certificate): Readonly<Record<string, string>> {
 }
 
 /** The leaf's public key for WebCrypto ECDSA P-256. */
-export async function ecdsaKeyOf(cert: Certificate): Promise<CryptoKey> {
+export async function ecdsaKeyOf(cert: Certificate): Promise<WebKey> {
   const spki = cert.subjectPublicKeyInfo.toSchema().toBER(false);
   try {
     return await crypto.subtle.importKey('spki', spki, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);

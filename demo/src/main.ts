@@ -1,0 +1,143 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { KycError } from '../../protocol/src';
+import { createPersonKey, submitPresentation } from '../../wallet/src';
+import { bankConfig, certifierConfig } from '../../services/src/config';
+import { certifyPerson, enrollOfficer, freshOfficerName, openRegistration, present, scanRegistration } from './flow';
+import { trustBundleFromNetwork } from './trust-bundle';
+
+/**
+ * `./kyc demo`: the whole flow against the running system, each step printed. Needs `./kyc start` first.
+ * Admin tokens come from the services' data directories (or KYC_CERTIFIER_ADMIN_TOKEN / KYC_BANK_ADMIN_TOKEN).
+ */
+
+const CLAIMS = {
+  given_name: 'Ada',
+  family_name: 'Lovelace',
+  birthdate: '1815-12-10',
+  nationality: 'GB',
+};
+
+let stepNumber = 0;
+function step(title: string, detail = ''): void {
+  stepNumber++;
+  process.stdout.write(
+    `\n${String(stepNumber).padStart(2)}. ${title}\n${detail === '' ? '' : `    ${detail.replace(/\n/g, '\n    ')}\n`}`,
+  );
+}
+
+function adminToken(envName: string, dataDir: string): string {
+  const fromEnv = process.env[envName];
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  try {
+    return readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
+  } catch {
+    throw new Error(`no admin token in ${dataDir}/admin-token: start the system first (./kyc start)`);
+  }
+}
+
+async function main(): Promise<void> {
+  const certifierCfg = certifierConfig();
+  const bankCfg = bankConfig();
+  const workDir = mkdtempSync(join(tmpdir(), 'kyc-demo-'));
+
+  step(
+    'Certifier admin enrolls a certification officer',
+    "fabric-ca registration with kyc.role=certifier; the key is generated inside the certifier org's HSM token",
+  );
+  const certOfficerName = freshOfficerName('officer');
+  const certOfficer = await enrollOfficer(
+    certifierCfg.publicUrl,
+    adminToken('KYC_CERTIFIER_ADMIN_TOKEN', certifierCfg.dataDir),
+    certOfficerName,
+  );
+  process.stdout.write(`    officer ${certOfficerName} at ${certifierCfg.publicUrl}\n`);
+
+  step('A person creates a key on their device', `wallet directory ${workDir}`);
+  const key = await createPersonKey(workDir);
+  process.stdout.write(`    person id ${key.did}\n`);
+
+  step(
+    'The person asks to be certified; the officer checks them and approves at level 2',
+    `claims sent to the certifier only: ${JSON.stringify(CLAIMS)}; the wallet collects the outcome once, with a request signed by its key`,
+  );
+  const { credential, certificationId } = await certifyPerson({
+    certifierUrl: certifierCfg.publicUrl,
+    officer: certOfficer,
+    key,
+    claims: CLAIMS,
+    level: 2,
+  });
+  process.stdout.write(
+    `    certification ${certificationId}: ledger record ${credential.record.certifier}/${credential.record.kind} v${credential.record.version}, level ${credential.record.level}, valid until ${credential.record.validUntil}\n`,
+  );
+  process.stdout.write(
+    `    the wallet holds ${credential.disclosures.length} salted disclosures; the ledger holds only their digests\n`,
+  );
+
+  step('Bank admin enrolls a bank officer', "kyc.role=bank-verifier; key in the bank org's HSM token");
+  const bankOfficerName = freshOfficerName('clerk');
+  const bankOfficer = await enrollOfficer(
+    bankCfg.publicUrl,
+    adminToken('KYC_BANK_ADMIN_TOKEN', bankCfg.dataDir),
+    bankOfficerName,
+  );
+  process.stdout.write(`    officer ${bankOfficerName} at ${bankCfg.publicUrl}\n`);
+
+  step(
+    'The bank opens a registration and shows a QR code',
+    "signed with the officer's HSM key (certificate in x5c), carrying the bank's HSM encryption key",
+  );
+  const opened = await openRegistration(bankOfficer, {
+    claims: ['given_name', 'family_name', 'birthdate'],
+    purpose: 'Open a current account',
+  });
+  const qrPath = join(workDir, 'registration-qr.png');
+  writeFileSync(qrPath, opened.png);
+  process.stdout.write(
+    `    registration ${opened.registrationId}; QR code (${opened.png.length} bytes PNG) saved to ${qrPath}\n`,
+  );
+
+  step(
+    'The wallet scans the QR code and checks who is asking',
+    "decoded from the PNG; signature checked against BankMSP's CA from the trust bundle",
+  );
+  const trust = trustBundleFromNetwork(resolve(bankCfg.networkConfigPath), [bankCfg.mspId]);
+  const registration = scanRegistration(opened.png, trust);
+  process.stdout.write(
+    `    ${registration.payload.iss} (${registration.signerSubject.replace(/\n/g, ', ')}) asks for ${registration.payload.claims.join(', ')} for "${registration.payload.purpose}"\n`,
+  );
+
+  step(
+    'The person consents to exactly those claims (nationality stays in the wallet)',
+    "consent signed by the person's key; disclosures + consent encrypted to the bank (ECDH-ES, A256GCM)",
+  );
+  const { response, jwe } = await present({ key, credential, registration, claimNames: registration.payload.claims });
+  process.stdout.write(`    bank answered: ${JSON.stringify(response)}\n`);
+
+  step(
+    'The bank officer reads the verified result',
+    'decrypted in the HSM, checked on the ledger (VerifyPresentation), registration consumed',
+  );
+  const result = await bankOfficer.get<{ status: string; result?: unknown }>(
+    `/v1/registrations/${opened.registrationId}`,
+  );
+  process.stdout.write(`    ${JSON.stringify(result, null, 2).replace(/\n/g, '\n    ')}\n`);
+
+  step('Someone replays the same encrypted presentation', 'the registration can be used once');
+  try {
+    await submitPresentation(registration.payload.endpoint, jwe);
+    throw new Error('the replay was accepted: this must not happen');
+  } catch (err) {
+    if (!(err instanceof KycError)) throw err;
+    process.stdout.write(`    refused: ${err.message}\n`);
+  }
+
+  step('Done', `wallet files and the QR code are in ${workDir}`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,272 @@
+#!/usr/bin/env bash
+# Starts and stops the organisations' HTTP services (certifier, bank) as background processes, one log each
+# in network/logs/<instance>/, pid files in services/data/<instance>/pids/. Used by ./kyc start|stop|status.
+# Several replicas per service (KYC_REPLICAS or --replicas N) share the service's PostgreSQL database
+# (KYC_DB=postgres: the project-local cluster of services/db.sh; or KYC_CERTIFIER_DB_URL / KYC_BANK_DB_URL);
+# replica i listens on the service's port + 100*i.
+set -euo pipefail
+# The services' state (pending claims, verified results, token digests) and their logs are for the operator
+# alone: everything created from here on is owner-only.
+umask 077
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+instance=${KYC_INSTANCE:-main}
+offset=${KYC_PORT_OFFSET:-0}
+data_dir="$root/services/data/$instance"
+pid_dir="$data_dir/pids"
+log_dir="$root/network/logs/$instance"
+services=(certifier bank)
+replicas_file="$data_dir/replicas"
+
+usage() {
+  cat <<'USAGE'
+Usage: services/services.sh <start [--replicas N]|stop|status|urls|clean> [--help]
+
+  start    start the certifier and bank services (needs a running network); waits for /healthz
+           --replicas N (or KYC_REPLICAS=N): N processes per service, replica i on port + 100*i,
+           log <service>-<i>-service.log (replica 0: <service>-service.log); N > 1 needs PostgreSQL
+  stop     stop every replica of both services
+  status   health of every replica (exit 1 if one is down)
+  urls     print where to reach them and where their admin tokens are
+  clean    stop them and remove their state (services/data/<instance>, the PostgreSQL cluster's included)
+
+Environment: KYC_INSTANCE (main), KYC_PORT_OFFSET (0); KYC_DB=postgres (state in the project-local
+PostgreSQL cluster, started with services/db.sh; databases kyc_certifier and kyc_bank) or
+KYC_CERTIFIER_DB_URL and KYC_BANK_DB_URL (other databases, one per service); default SQLite in
+services/data/<instance>/<service>/state.sqlite. Service settings in docs/services.md.
+USAGE
+}
+
+port_of() { # service [replica]
+  local base
+  case "$1" in certifier) base=8080 ;; bank) base=8081 ;; esac
+  echo $((base + offset + 100 * ${2:-0}))
+}
+url_of() { echo "http://127.0.0.1:$(port_of "$1" "${2:-0}")"; }
+# Replica 0 keeps the names of a single process; replica i > 0 is <service>-<i>.
+process_name() { if [ "${2:-0}" -eq 0 ]; then echo "$1"; else echo "$1-$2"; fi; }
+log_of() { echo "$log_dir/$(process_name "$1" "${2:-0}")-service.log"; }
+pid_of() {
+  local f
+  f="$pid_dir/$(process_name "$1" "${2:-0}").pid"
+  [ -f "$f" ] && cat "$f"
+}
+running() { local pid; pid=$(pid_of "$1" "${2:-0}") && kill -0 "$pid" 2>/dev/null; }
+healthy() { curl -fsS -m 2 "$(url_of "$1" "${2:-0}")/healthz" >/dev/null 2>&1; }
+replica_count() { if [ -f "$replicas_file" ]; then cat "$replicas_file"; else echo 1; fi; }
+
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+start_one() { # service replica
+  local name=$1 replica=$2 log port pname
+  log=$(log_of "$name" "$replica")
+  port=$(port_of "$name" "$replica")
+  pname=$(process_name "$name" "$replica")
+  if running "$name" "$replica"; then
+    echo "==> $pname service already running ($(url_of "$name" "$replica"))"
+    return
+  fi
+  if port_taken "$port"; then
+    echo "services.sh: port $port for the $pname service is taken by another process" >&2
+    return 1
+  fi
+  mkdir -p "$pid_dir" "$log_dir"
+  touch "$log"
+  chmod 600 "$log"
+  echo "==> starting $pname service on $(url_of "$name" "$replica"); log: ${log#"$root"/}"
+  # KYC_DB_URL (it holds a password) reaches the process through its environment, never a command line.
+  KYC_INSTANCE=$instance KYC_PORT_OFFSET=$offset KYC_PORT=$port KYC_DB_URL=$(database_url_of "$name") \
+    setsid node "$root/dist/services/src/$name/main.js" >>"$log" 2>&1 </dev/null &
+  echo $! >"$pid_dir/$pname.pid"
+  local waited=0
+  until healthy "$name" "$replica"; do
+    if ! running "$name" "$replica" || [ "$waited" -ge 120 ]; then
+      echo "services.sh: the $pname service did not become healthy; last lines of ${log#"$root"/}:" >&2
+      tail -n 20 "$log" >&2
+      stop_one "$name" "$replica"
+      return 1
+    fi
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+}
+
+stop_one() { # service replica
+  local name=$1 pid pname
+  pname=$(process_name "$name" "${2:-0}")
+  pid=$(pid_of "$name" "${2:-0}") || return 0
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    echo "==> stopped $pname service"
+  fi
+  rm -f "$pid_dir/$pname.pid"
+}
+
+# Every replica with a pid file, whatever the replica count of the last start.
+stop_all() {
+  local f name replica
+  for f in "$pid_dir"/*.pid; do
+    [ -f "$f" ] || continue
+    name=$(basename "$f" .pid)
+    case "$name" in
+      *-[0-9]*)
+        replica=${name##*-}
+        name=${name%-*}
+        ;;
+      *) replica=0 ;;
+    esac
+    stop_one "$name" "$replica"
+  done
+}
+
+# The database: PostgreSQL when KYC_DB_URL is set or KYC_DB=postgres (the project-local cluster); SQLite
+# (one file per service) serves one process per service only. Checked before anything starts.
+check_database_choice() {
+  local replicas=$1
+  case "${KYC_DB:-sqlite}" in
+    postgres | sqlite) ;;
+    *)
+      echo "services.sh: KYC_DB must be sqlite or postgres" >&2
+      exit 2
+      ;;
+  esac
+  if [ -n "${KYC_DB_URL:-}" ]; then
+    echo "services.sh: each service needs its own database: set KYC_CERTIFIER_DB_URL and KYC_BANK_DB_URL" \
+      "(or KYC_DB=postgres for the project-local cluster), not KYC_DB_URL" >&2
+    exit 2
+  fi
+  if [ "$replicas" -gt 1 ] && [ "${KYC_DB:-sqlite}" != postgres ] &&
+    { [ -z "${KYC_CERTIFIER_DB_URL:-}" ] || [ -z "${KYC_BANK_DB_URL:-}" ]; }; then
+    echo "services.sh: $replicas replicas need a shared PostgreSQL database: set KYC_DB=postgres (or" \
+      "KYC_CERTIFIER_DB_URL and KYC_BANK_DB_URL); SQLite keeps each service's state in one local file for one process" >&2
+    exit 2
+  fi
+}
+
+# KYC_DB=postgres: the project-local cluster, one database per service (kyc_certifier, kyc_bank).
+start_database() {
+  if [ "${KYC_DB:-sqlite}" = postgres ]; then
+    bash "$root/services/db.sh" start
+    if [ -z "${KYC_CERTIFIER_DB_URL:-}" ]; then KYC_CERTIFIER_DB_URL=$(bash "$root/services/db.sh" url kyc_certifier); fi
+    if [ -z "${KYC_BANK_DB_URL:-}" ]; then KYC_BANK_DB_URL=$(bash "$root/services/db.sh" url kyc_bank); fi
+  fi
+}
+
+# The database URL the service's processes get as KYC_DB_URL (empty: SQLite).
+database_url_of() { case "$1" in certifier) echo "${KYC_CERTIFIER_DB_URL:-}" ;; bank) echo "${KYC_BANK_DB_URL:-}" ;; esac; }
+
+# The services' state (enrolled officers, the encryption key's SKI) belongs to one incarnation of the network:
+# when its CAs were re-created (network.sh clean + up), that state is stale and is discarded.
+check_network_generation() {
+  local certs=("$root/crypto-config/generated/$instance"/*/ca/ca-cert.pem) fingerprint stamp="$data_dir/network-fingerprint"
+  if [ ! -f "${certs[0]}" ]; then
+    echo "services.sh: instance $instance has no network (run network/network.sh up first)" >&2
+    exit 1
+  fi
+  fingerprint=$(cat "${certs[@]}" | sha256sum | cut -d' ' -f1)
+  if [ -d "$data_dir" ] && { [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$fingerprint" ]; }; then
+    echo "==> the network was re-created since the services last ran: discarding services/data/$instance"
+    clean_database
+    rm -rf "$data_dir"
+  fi
+  mkdir -p "$data_dir"
+  printf '%s\n' "$fingerprint" >"$stamp"
+  restrict_permissions
+}
+
+# State and logs written before the umask above (older versions wrote logs 0644) become owner-only too.
+restrict_permissions() {
+  # The PostgreSQL cluster's files are its server's (services/db.sh); under root that user needs to traverse
+  # the instance directory (0711), nothing more.
+  find "$data_dir" -path "$data_dir/postgres" -prune -o -exec chmod go-rwx {} +
+  if [ -d "$data_dir/postgres" ] && [ "$(id -u)" = 0 ]; then chmod 0711 "$data_dir"; fi
+  mkdir -p "$log_dir"
+  local name
+  for name in "${services[@]}"; do
+    touch "$log_dir/$name-service.log"
+  done
+  find "$log_dir" -maxdepth 1 -name '*-service.log' -exec chmod 600 {} +
+}
+
+# The project-local PostgreSQL cluster lives under services/data/<instance>: stop and remove it first.
+clean_database() {
+  if [ -d "$data_dir/postgres" ]; then bash "$root/services/db.sh" clean; fi
+}
+
+cmd_start() {
+  local name replicas=${KYC_REPLICAS:-1} replica
+  if [ "${1:-}" = --replicas ]; then replicas=${2:-}; fi
+  case "$replicas" in '' | *[!0-9]* | 0)
+    echo "services.sh: replicas must be a positive number" >&2
+    exit 2
+    ;;
+  esac
+  check_database_choice "$replicas"
+  check_network_generation
+  start_database
+  echo "$replicas" >"$replicas_file"
+  for name in "${services[@]}"; do
+    for ((replica = 0; replica < replicas; replica++)); do
+      if ! start_one "$name" "$replica"; then
+        stop_all
+        exit 1
+      fi
+    done
+  done
+}
+
+cmd_status() {
+  local name rc=0 state replica replicas
+  replicas=$(replica_count)
+  for name in "${services[@]}"; do
+    for ((replica = 0; replica < replicas; replica++)); do
+      if healthy "$name" "$replica"; then
+        state=healthy
+      elif running "$name" "$replica"; then
+        state=unhealthy
+        rc=1
+      else
+        state=stopped
+        rc=1
+      fi
+      printf '%-20s %-10s %s\n' "$(process_name "$name" "$replica")-service" "$state" "$(url_of "$name" "$replica")"
+    done
+  done
+  return "$rc"
+}
+
+cmd_urls() {
+  local name replicas replica
+  replicas=$(replica_count)
+  printf '\nServices\n'
+  for name in "${services[@]}"; do
+    printf '  %-10s %s   API docs %s/docs   metrics %s/metrics\n' "$name" "$(url_of "$name")" "$(url_of "$name")" \
+      "$(url_of "$name")"
+    for ((replica = 1; replica < replicas; replica++)); do
+      printf '  %-10s %s (replica %s)\n' "" "$(url_of "$name" "$replica")" "$replica"
+    done
+  done
+  cat <<EOF
+  admin tokens: services/data/$instance/certifier/admin-token, services/data/$instance/bank/admin-token
+  demo: ./kyc demo
+EOF
+}
+
+case "${1:-}" in
+  start) cmd_start "${@:2}" ;;
+  stop) stop_all ;;
+  status) cmd_status ;;
+  urls) cmd_urls ;;
+  clean)
+    stop_all
+    clean_database
+    rm -rf "$data_dir"
+    ;;
+  -h | --help) usage ;;
+  *)
+    usage >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,30 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KycError, type RegistrationPayload } from '../../../protocol/src';
+import { isSki, type HsmToken, type Ski } from '../../../gateway/src/hsm';
+
+/**
+ * The bank's presentation-encryption key: a P-256 ECDH key generated once inside the HSM token (derive-only,
+ * never extractable); the service remembers only its SKI. Wallets get the public half in every registration.
+ */
+export interface EncryptionKey {
+  readonly ski: Ski;
+  readonly jwk: RegistrationPayload['enc_jwk'];
+}
+
+export async function loadOrCreateEncryptionKey(token: HsmToken, dataDir: string): Promise<EncryptionKey> {
+  const path = join(dataDir, 'encryption-key.json');
+  let ski: Ski;
+  if (existsSync(path)) {
+    const stored = (JSON.parse(readFileSync(path, 'utf8')) as { ski?: unknown }).ski;
+    if (!isSki(stored)) throw new KycError('KYC_INTERNAL', `${path} does not name a key`);
+    ski = stored;
+  } else {
+    ski = (await token.generateKeyPair({ usage: 'derive', label: 'bank-presentation-encryption' })).ski;
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    writeFileSync(path, JSON.stringify({ ski }, null, 2), { mode: 0o600 });
+  }
+  const jwk = (await token.publicKeyOf(ski)).export({ format: 'jwk' });
+  if (jwk.x === undefined || jwk.y === undefined) throw new KycError('KYC_INTERNAL', 'encryption key is not EC');
+  return { ski, jwk: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y } };
+}

@@ -1,0 +1,500 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import {
+  assertValidClaims,
+  checkCertificationRequest,
+  createDisclosure,
+  KycError,
+  LEVELS,
+  publicKeyFromDidKey,
+  RECORD_KIND,
+  sha256Base64Url,
+  verifyCollectionRequest,
+  type AssuranceLevel,
+  type Claims,
+} from '../../../protocol/src';
+import type { KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
+import type { Attestation, Commitment } from '../../../protocol/src';
+import type { CertifierLimits } from '../config';
+import type { JsonObject, KycStore, NewRecord, StoredRecord } from '../../../store/src';
+import { sweepExpired } from '../common/sweep';
+import { SERVICE_SECRET_PREFIX } from '../common/officers';
+
+/**
+ * The certifier's workflow: a person asks for a nonce, submits claims with a certification request signed by
+ * their key, an officer checks the person and approves; the service then makes salted disclosures with a
+ * CSPRNG, commits their digests to the ledger (Certify, or Renew when a record exists) signed by the
+ * approving officer, and hands the disclosures once to the person, who asks with a request signed by the key
+ * the certification is for. Claims never reach the ledger.
+ *
+ * Everything an anonymous caller can make the service hold is bounded (docs/services.md, "Limits"): nonces
+ * per client address and in all, pending certifications per person and in all, and every such entry expires.
+ * State lives in the store (docs/storage.md), so single use holds across replicas: a nonce is consumed by one
+ * DELETE, a decision is a compare-and-set from `pending`. Claims and disclosures are personal fields
+ * (encrypted at rest); claims go when the certification is decided, disclosures when collected or retained
+ * too long.
+ */
+
+export const CLAIM_SCHEMA = 'kyc.person.v1';
+
+/** The defaults of {@link CertifierLimits} (the configuration's, docs/services.md). */
+export const DEFAULT_CERTIFIER_LIMITS: CertifierLimits = {
+  pendingTtlSeconds: 7 * 24 * 3600,
+  maxPendingPerPerson: 3,
+  maxPending: 1000,
+  maxNonces: 10_000,
+  maxNoncesPerClient: 10,
+  disclosureRetentionSeconds: 7 * 24 * 3600,
+};
+
+export type CertificationStatus = 'pending' | 'approved' | 'rejected';
+
+export interface Certification {
+  readonly id: string;
+  readonly personId: string;
+  readonly kind: string;
+  /** The submitted claims, while pending (dropped once decided). */
+  readonly claims?: Claims;
+  readonly request: string;
+  readonly submittedAt: string;
+  /** When a pending certification is dropped: its request's `exp`, or submission + the pending TTL. */
+  readonly expiresAt?: string;
+  readonly status: CertificationStatus;
+  readonly decidedAt?: string;
+  readonly decidedBy?: string;
+  readonly reason?: string;
+  readonly disclosures?: string[];
+  readonly record?: RecordReference;
+  /** When the person collected the disclosures (they are deleted then). */
+  readonly collectedAt?: string;
+}
+
+/** What the wallet keeps next to its disclosures to name the attestation they open. */
+export interface RecordReference {
+  readonly certifier: string;
+  readonly kind: string;
+  readonly version: number;
+  readonly level: number;
+  readonly validUntil: string;
+}
+
+export interface CertificationServiceOptions {
+  readonly mspId: string;
+  /** The service's state store (shared by its replicas). */
+  readonly store: KycStore;
+  readonly validityDays: number;
+  readonly decoyDigests: number;
+  readonly nonceTtlSeconds: number;
+  /** Default: {@link DEFAULT_CERTIFIER_LIMITS}. */
+  readonly limits?: Partial<CertifierLimits>;
+  /** The ledger client signing as the named officer. */
+  readonly ledgerFor: (officer: string) => KycLedger;
+  readonly now?: () => Date;
+}
+
+export interface SubmitInput {
+  readonly personId: string;
+  readonly kind: string;
+  readonly claims: unknown;
+  /** The secret salt of the request's claims_hash; never stored on the ledger. */
+  readonly claimsSalt: string;
+  readonly request: string;
+}
+
+const newId = (): string => randomBytes(16).toString('base64url');
+const STATUSES: readonly CertificationStatus[] = ['pending', 'approved', 'rejected'];
+/** Nonces and remembered collection requests share the `nonces` table; collection ids carry a prefix no nonce has. */
+const ISSUED = 'issued';
+const USED = 'used';
+const usedNonce = (): KycError => new KycError('KYC_CONFLICT', 'this nonce was already used; ask for a new one');
+const COLLECTED = 'collected';
+const collectionId = (jwsId: string): string => `c:${jwsId}`;
+/** The key of client-address digests: one random key per organisation, in the store, so replicas agree. */
+const CLIENT_KEY_ID = `${SERVICE_SECRET_PREFIX}client-address-key`;
+
+/** The store record of a certification: personal fields (claims, disclosures) apart, encrypted at rest. */
+export function certificationRecord(c: Certification, retentionMs: number): NewRecord {
+  const { id, personId, status, claims, disclosures, expiresAt, ...rest } = c;
+  const personal: JsonObject = {
+    ...(claims === undefined || status !== 'pending' ? {} : { claims }),
+    ...(disclosures === undefined ? {} : { disclosures }),
+  };
+  const heldUntil = heldUntilOf(c, retentionMs);
+  return {
+    id,
+    status,
+    personId,
+    createdAt: Date.parse(c.submittedAt),
+    ...(heldUntil === undefined ? {} : { expiresAt: heldUntil }),
+    data: JSON.parse(JSON.stringify({ ...rest, ...(expiresAt === undefined ? {} : { expiresAt }) })) as JsonObject,
+    ...(Object.keys(personal).length === 0 ? {} : { personal }),
+  };
+}
+
+/** Until when the record holds personal data: a pending one's expiry, or the retention of uncollected disclosures. */
+function heldUntilOf(c: Certification, retentionMs: number): number | undefined {
+  if (c.status === 'pending') return c.expiresAt === undefined ? undefined : Date.parse(c.expiresAt);
+  if (c.disclosures === undefined) return undefined;
+  return Date.parse(c.decidedAt ?? c.submittedAt) + retentionMs;
+}
+
+function fromRecord(r: StoredRecord): Certification {
+  const data = r.data as unknown as Omit<Certification, 'id' | 'personId' | 'status' | 'claims' | 'disclosures'>;
+  const personal = (r.personal ?? {}) as { claims?: Claims; disclosures?: string[] };
+  return {
+    ...data,
+    id: r.id,
+    personId: r.personId ?? '',
+    status: r.status as CertificationStatus,
+    ...(personal.claims === undefined ? {} : { claims: personal.claims }),
+    ...(personal.disclosures === undefined ? {} : { disclosures: personal.disclosures }),
+  };
+}
+
+const dataOf = (r: StoredRecord, change: Record<string, unknown>): JsonObject =>
+  JSON.parse(JSON.stringify({ ...r.data, ...change })) as JsonObject;
+
+export class CertificationService {
+  readonly #options: CertificationServiceOptions;
+  readonly #limits: CertifierLimits;
+  readonly #store: KycStore;
+  readonly #now: () => Date;
+  #clientKey: Buffer | undefined;
+
+  constructor(options: CertificationServiceOptions) {
+    this.#options = options;
+    this.#store = options.store;
+    this.#limits = { ...DEFAULT_CERTIFIER_LIMITS, ...options.limits };
+    this.#now = options.now ?? ((): Date => new Date());
+  }
+
+  /** The certifier organisation this service speaks for. */
+  get mspId(): string {
+    return this.#options.mspId;
+  }
+
+  /**
+   * A single-use nonce the person's certification request must carry.
+   *
+   * @param client the caller's address, to cap the nonces one client holds (stored only as a keyed digest)
+   * @throws KycError KYC_RATE_LIMITED when this client holds its share of unused nonces, KYC_CAPACITY when
+   *   the service holds as many as it may; nothing is stored then.
+   */
+  async issueNonce(client = 'local'): Promise<{ nonce: string; certifier: string; expiresAt: string }> {
+    const nonce = newId();
+    const now = this.#now().getTime();
+    const expiresAt = now + this.#options.nonceTtlSeconds * 1000;
+    const owner = createHmac('sha256', await this.#clientAddressKey())
+      .update(client)
+      .digest('base64url')
+      .slice(0, 22);
+    if (await this.#atCap({ status: ISSUED, owner }, this.#limits.maxNoncesPerClient, now)) {
+      throw new KycError('KYC_RATE_LIMITED', 'too many unused nonces for this client; use or let them expire');
+    }
+    if (await this.#atCap({ status: ISSUED }, this.#limits.maxNonces, now)) {
+      throw new KycError('KYC_CAPACITY', 'the certifier holds as many nonces as it may; retry later');
+    }
+    await this.#store.insert('nonces', { id: nonce, status: ISSUED, owner, expiresAt, createdAt: now, data: {} });
+    return { nonce, certifier: this.#options.mspId, expiresAt: new Date(expiresAt).toISOString() };
+  }
+
+  /**
+   * Checks a person's submission completely (claims, signature by the person's key, audience, kind, claims
+   * hash, freshness, nonce, the person's and the service's pending limits) and queues it for an officer.
+   * Nothing is stored, and the nonce stays usable, when any check fails. The nonce is then consumed by one
+   * statement, so of two submissions with one nonce (on any replica) exactly one proceeds.
+   *
+   * @throws KycError with the code of the first failed check: KYC_RATE_LIMITED when the person has the
+   *   most pending certifications allowed, KYC_CAPACITY when the service has.
+   */
+  async submit(input: SubmitInput): Promise<{ id: string; status: CertificationStatus }> {
+    const payload = this.#checkSubmission(input);
+    const now = this.#now();
+    await this.#checkNonce(payload.nonce, now.getTime());
+    await this.#checkRoomFor(input.personId, now.getTime());
+    // The single-use decision: one compare-and-set, so of concurrent submissions (any replica) one proceeds.
+    // The used nonce stays until it expires, so a later reuse is a conflict too, not an unknown nonce.
+    const used = await this.#store.transition('nonces', payload.nonce, { from: ISSUED, to: USED, data: {} });
+    if (used === undefined) throw usedNonce();
+    const id = newId();
+    const expiresAt = Math.min(payload.exp * 1000, now.getTime() + this.#limits.pendingTtlSeconds * 1000);
+    const certification: Certification = {
+      id,
+      personId: input.personId,
+      kind: input.kind,
+      claims: input.claims as Claims,
+      request: input.request,
+      submittedAt: now.toISOString(),
+      expiresAt: new Date(expiresAt).toISOString(),
+      status: 'pending',
+    };
+    try {
+      await this.#store.insert('certifications', certificationRecord(certification, this.#retentionMs));
+    } catch (err) {
+      // No partial write: the nonce becomes usable again (best effort; it expires anyway).
+      await this.#store
+        .transition('nonces', payload.nonce, { from: USED, to: ISSUED, data: {} })
+        .catch(() => undefined);
+      throw err;
+    }
+    return { id, status: 'pending' };
+  }
+
+  #checkSubmission(input: SubmitInput): { nonce: string; exp: number } {
+    assertValidClaims(input.claims);
+    if (!RECORD_KIND.test(input.kind)) {
+      throw new KycError('KYC_INVALID_ARGUMENT', `kind must match ${RECORD_KIND.source}`);
+    }
+    const { payload } = checkCertificationRequest(
+      input.request,
+      {
+        personId: input.personId,
+        publicKey: publicKeyFromDidKey(input.personId),
+        certifier: this.#options.mspId,
+        kind: input.kind,
+        claims: { claims: input.claims, salt: input.claimsSalt },
+      },
+      Math.floor(this.#now().getTime() / 1000),
+    );
+    return payload;
+  }
+
+  /** A certification by id; an expired pending one no longer exists. */
+  async get(id: string): Promise<Certification> {
+    const record = await this.#store.get('certifications', id);
+    if (record === undefined || this.#expired(record, this.#now().getTime())) {
+      throw new KycError('KYC_NOT_FOUND', 'no such certification');
+    }
+    return fromRecord(record);
+  }
+
+  /**
+   * The person collects the outcome with a collection request signed by the key the certification is for
+   * (protocol.md §4.3). Disclosures are handed out once, then deleted; later requests see the status only.
+   * Each request is accepted once (remembered in the store until it expires).
+   *
+   * @returns a snapshot of the certification as it was when collected (with its disclosures, if any)
+   * @throws KycError KYC_INVALID_ARGUMENT (malformed), KYC_BAD_SIGNATURE (not signed by its `sub`),
+   *   KYC_MISMATCH (another certifier), KYC_EXPIRED, KYC_NOT_FOUND (no such certification for this key),
+   *   KYC_CONFLICT (request already used), KYC_CAPACITY. Nothing changes on a refusal.
+   */
+  async collect(token: unknown): Promise<Certification> {
+    const now = this.#now();
+    const { payload, id } = verifyCollectionRequest(token, { audience: this.#options.mspId, now });
+    const record = await this.#store.get('certifications', payload.certification_id);
+    // Someone else's certification is "not found" too: the answer never tells whether an id exists.
+    if (record === undefined || record.personId !== payload.sub || this.#expired(record, now.getTime())) {
+      throw new KycError('KYC_NOT_FOUND', 'no such certification for this key');
+    }
+    if (await this.#atCap({ status: COLLECTED }, this.#limits.maxNonces, now.getTime())) {
+      throw new KycError('KYC_CAPACITY', 'the certifier holds as many collection requests as it may; retry later');
+    }
+    const remembered = await this.#store.insert('nonces', {
+      id: collectionId(id),
+      status: COLLECTED,
+      expiresAt: payload.exp * 1000,
+      createdAt: now.getTime(),
+      data: {},
+    });
+    if (!remembered) {
+      throw new KycError('KYC_CONFLICT', 'this collection request was already used; sign a new one');
+    }
+    return this.#handOut(record, now.getTime());
+  }
+
+  /** The certification as collected; disclosures once (dropped now), or none when past the retention. */
+  async #handOut(record: StoredRecord, now: number): Promise<Certification> {
+    const snapshot = fromRecord(record);
+    if (snapshot.disclosures === undefined || record.status !== 'approved') return snapshot;
+    // Past the retention (the sweep has not run yet): the disclosures go now, unseen.
+    const late = record.expiresAt !== undefined && record.expiresAt <= now;
+    await this.#store.transition('certifications', record.id, {
+      from: 'approved',
+      to: 'approved',
+      removePersonal: ['disclosures'],
+      data: late ? record.data : dataOf(record, { collectedAt: new Date(now).toISOString() }),
+      expiresAt: null,
+    });
+    return late ? { ...snapshot, disclosures: undefined } : snapshot;
+  }
+
+  async list(status: CertificationStatus | undefined): Promise<readonly Certification[]> {
+    const now = this.#now().getTime();
+    const records: StoredRecord[] = [];
+    for (const s of status === undefined ? STATUSES : [status]) {
+      records.push(...(await this.#store.listByStatus('certifications', s, 1000)));
+    }
+    return records
+      .filter((r) => !this.#expired(r, now))
+      .map(fromRecord)
+      .sort((a, b) => a.submittedAt.localeCompare(b.submittedAt));
+  }
+
+  /**
+   * The officer approves: salts and disclosures are made, the commitment is written to the ledger signed by
+   * the officer (Certify, or Renew when this certifier already holds a record of that kind), and the
+   * disclosures replace the claims, for the person to collect. On a ledger error the certification stays
+   * pending. The move from pending is a compare-and-set: if another officer or replica decided meanwhile,
+   * KYC_CONFLICT (the ledger refuses a second use of the request anyway).
+   */
+  async approve(id: string, officer: string, requestedLevel: number): Promise<Certification> {
+    const certification = await this.#pending(id);
+    const level = requestedLevel as AssuranceLevel;
+    if (!LEVELS.includes(level)) {
+      throw new KycError('KYC_INVALID_ARGUMENT', 'level must be 1, 2 or 3');
+    }
+    if (certification.claims === undefined)
+      throw new KycError('KYC_INTERNAL', 'a pending certification without claims');
+    const disclosures = Object.entries(certification.claims).map(([name, value]) =>
+      createDisclosure(randomBytes(16).toString('base64url'), name, value),
+    );
+    const decoys = Array.from({ length: this.#options.decoyDigests }, () => sha256Base64Url(randomBytes(32)));
+    const now = this.#now();
+    const commitment: Commitment = {
+      schema: CLAIM_SCHEMA,
+      level,
+      digests: [...disclosures.map((d) => d.digest), ...decoys].sort(),
+      validFrom: now.toISOString(),
+      validUntil: new Date(now.getTime() + this.#options.validityDays * 86_400_000).toISOString(),
+    };
+    const record = await this.#commit(certification, officer, commitment);
+    const reference: RecordReference = {
+      certifier: record.certifier,
+      kind: record.kind,
+      version: record.version,
+      level: record.level,
+      validUntil: record.validUntil,
+    };
+    return this.#decide(id, {
+      to: 'approved',
+      change: { decidedAt: now.toISOString(), decidedBy: officer, record: reference },
+      disclosures: disclosures.map((d) => d.disclosure),
+      expiresAt: now.getTime() + this.#retentionMs,
+    });
+  }
+
+  async reject(id: string, officer: string, reason: string): Promise<Certification> {
+    await this.#pending(id);
+    return this.#decide(id, {
+      to: 'rejected',
+      change: { decidedAt: this.#now().toISOString(), decidedBy: officer, reason },
+    });
+  }
+
+  /**
+   * Expiry and retention (run on a timer): expired nonces and collection requests go; expired pending
+   * certifications go with their claims; uncollected disclosures go after the retention time.
+   */
+  async sweep(): Promise<void> {
+    const now = this.#now().getTime();
+    await this.#store.deleteExpired('nonces', now);
+    await sweepExpired(this.#store, 'certifications', now, { pending: 'delete', approved: ['disclosures'] });
+  }
+
+  get #retentionMs(): number {
+    return this.#limits.disclosureRetentionSeconds * 1000;
+  }
+
+  async #decide(
+    id: string,
+    d: { to: CertificationStatus; change: Record<string, unknown>; disclosures?: string[]; expiresAt?: number },
+  ): Promise<Certification> {
+    const current = await this.#store.get('certifications', id);
+    const done =
+      current === undefined
+        ? undefined
+        : await this.#store.transition('certifications', id, {
+            from: 'pending',
+            to: d.to,
+            data: dataOf(current, d.change),
+            removePersonal: ['claims'],
+            ...(d.disclosures === undefined ? {} : { personal: { disclosures: d.disclosures } }),
+            expiresAt: d.expiresAt ?? null,
+          });
+    if (done === undefined) {
+      throw new KycError('KYC_CONFLICT', 'the certification was decided or dropped meanwhile');
+    }
+    return fromRecord(done);
+  }
+
+  async #commit(certification: Certification, officer: string, commitment: Commitment): Promise<Attestation> {
+    const ledger = this.#options.ledgerFor(officer);
+    const exists = await ledger.getAttestation(certification.personId, this.#options.mspId, certification.kind).then(
+      () => true,
+      (err: unknown) => {
+        if (err instanceof KycError && err.code === 'KYC_NOT_FOUND') return false;
+        throw err;
+      },
+    );
+    return exists
+      ? ledger.renew(certification.personId, certification.kind, certification.request, commitment)
+      : ledger.certify(certification.personId, certification.request, commitment);
+  }
+
+  async #pending(id: string): Promise<Certification> {
+    const certification = await this.get(id);
+    if (certification.status !== 'pending') {
+      throw new KycError('KYC_CONFLICT', `certification is already ${certification.status}`);
+    }
+    return certification;
+  }
+
+  async #checkNonce(nonce: string, now: number): Promise<void> {
+    const entry = await this.#store.get('nonces', nonce);
+    if (entry?.status === USED) throw usedNonce();
+    if (entry?.status !== ISSUED) {
+      throw new KycError('KYC_INVALID_ARGUMENT', 'unknown nonce; ask for a new one');
+    }
+    if ((entry.expiresAt ?? 0) <= now) {
+      throw new KycError('KYC_EXPIRED', 'the nonce expired; ask for a new one');
+    }
+  }
+
+  /** The person's and the service's limits on pending certifications. */
+  async #checkRoomFor(personId: string, now: number): Promise<void> {
+    if (await this.#atCap({ status: 'pending', personId }, this.#limits.maxPendingPerPerson, now)) {
+      throw new KycError(
+        'KYC_RATE_LIMITED',
+        `this person has ${this.#limits.maxPendingPerPerson} pending certifications; wait for a decision`,
+      );
+    }
+    if (await this.#atCap({ status: 'pending' }, this.#limits.maxPending, now)) {
+      throw new KycError('KYC_CAPACITY', 'the certifier holds as many pending certifications as it may; retry later');
+    }
+  }
+
+  /**
+   * Whether `cap` records match (a bounded count). Expired records count until swept, so at the cap the
+   * sweep runs once before refusing: a cap never refuses because of state that already expired.
+   */
+  async #atCap(
+    filter: { status: string; owner?: string; personId?: string },
+    cap: number,
+    now: number,
+  ): Promise<boolean> {
+    const table = filter.status === 'pending' ? 'certifications' : 'nonces';
+    if ((await this.#store.count(table, { ...filter, atMost: cap })) < cap) return false;
+    await (table === 'nonces'
+      ? this.#store.deleteExpired('nonces', now)
+      : sweepExpired(this.#store, 'certifications', now, { pending: 'delete', approved: ['disclosures'] }));
+    return (await this.#store.count(table, { ...filter, atMost: cap })) >= cap;
+  }
+
+  #expired(r: StoredRecord, now: number): boolean {
+    return r.status === 'pending' && r.expiresAt !== undefined && r.expiresAt <= now;
+  }
+
+  /** The organisation's key for client-address digests: made once by whichever replica comes first. */
+  async #clientAddressKey(): Promise<Buffer> {
+    if (this.#clientKey !== undefined) return this.#clientKey;
+    await this.#store.insert('officers', {
+      id: CLIENT_KEY_ID,
+      status: 'secret',
+      data: {},
+      personal: { key: randomBytes(32).toString('base64url') },
+    });
+    const key = (await this.#store.get('officers', CLIENT_KEY_ID))?.personal?.key;
+    if (typeof key !== 'string') throw new KycError('KYC_INTERNAL', 'the client-address key is missing');
+    this.#clientKey = Buffer.from(key, 'base64url');
+    return this.#clientKey;
+  }
+}

@@ -1,0 +1,47 @@
+import { certifierConfig } from '../config';
+import type { KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
+import { officerEnrollment } from '../common/officer-enrollment';
+import { runMain, serve } from '../common/serve';
+import { CertificationService } from './certifications';
+import { certificationsJson } from './legacy-state';
+import { certifierRoutes } from './routes';
+import { certifierWithConsole } from '../../../web/server/service-plugins';
+
+/** The certifier service process: `node dist/services/src/certifier/main.js` (see docs/services.md). */
+runMain(async () => {
+  const config = certifierConfig();
+  await serve({
+    name: 'certifier',
+    title: 'KYC certifier service',
+    description:
+      'Certification bodies: people submit claims with a request signed by their key; officers approve; salted digests go to the ledger, disclosures go back to the person.',
+    config,
+    imports: [certificationsJson(config.limits.disclosureRetentionSeconds)],
+    routes: ({ runtime, store, officers, metrics, schedule }) => {
+      const ledgerFor = (officer: string): KycLedger => runtime.ledgerFor(officer);
+      const certifications = new CertificationService({
+        mspId: config.mspId,
+        store,
+        validityDays: config.validityDays,
+        decoyDigests: config.decoyDigests,
+        nonceTtlSeconds: config.nonceTtlSeconds,
+        limits: config.limits,
+        ledgerFor,
+      });
+      schedule('certifications', () => certifications.sweep());
+      // The console, sessions and web security (web/server, docs/web.md) around the certifier's routes.
+      return Promise.resolve(
+        certifierWithConsole(officers, (directory) =>
+          certifierRoutes({
+            certifications,
+            directory,
+            officers: officerEnrollment(officers, runtime, 'certifier'),
+            ledgerFor,
+            metrics,
+            rateLimitPerMinute: config.rateLimitPerMinute,
+          }),
+        ),
+      );
+    },
+  });
+});
