@@ -8,7 +8,7 @@ umask 077
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 instance=${KYC_INSTANCE:-main}
 offset=${KYC_PORT_OFFSET:-0}
-pid_file="$root/services/data/$instance/pids/wallet-web.pid"
+pid_file="$root/services/data/$instance/wallet-web.pid"
 log="$root/network/logs/$instance/wallet-web.log"
 port=$((8090 + offset))
 url="http://127.0.0.1:$port"

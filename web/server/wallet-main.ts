@@ -5,6 +5,7 @@ import { trustBundleFromNetwork } from '../../demo/src/trust-bundle';
 import { servePages } from './pages';
 import { registerWebSecurity } from './security';
 import { webConfig } from './web-config';
+import { requestLogFields } from '../../services/src/http/app';
 
 /**
  * The wallet's own origin (`node dist/web/server/wallet-main.js`, started by web/web.sh): static files only
@@ -26,7 +27,10 @@ async function main(): Promise<void> {
     certifierUrl: config.certifierUrl,
     trust: trustBundleFromNetwork(networkConfig, ['BankMSP']),
   };
-  const app = Fastify({ logger: { level: process.env.KYC_LOG_LEVEL ?? 'info' } });
+  // Logged as method and route pattern, never the URL (as the services do).
+  const app = Fastify({
+    logger: { level: process.env.KYC_LOG_LEVEL ?? 'info', serializers: { req: requestLogFields } },
+  });
   await registerWebSecurity(app, { connectSrc: [config.certifierUrl, config.bankUrl] });
   await servePages(app, 'wallet', '/', { index: true });
   app.get('/config.json', (_request, reply) => reply.header('cache-control', 'no-cache').send(walletConfig));
