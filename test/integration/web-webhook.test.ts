@@ -5,7 +5,12 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WEBHOOK_DELIVERY_HEADER, WEBHOOK_SIGNATURE_HEADER } from '../../protocol/src/web-messages';
+import type { Browser, Page } from 'playwright-core';
+import {
+  WEBHOOK_DELIVERY_HEADER,
+  WEBHOOK_SIGNATURE_HEADER,
+  type RegistrationReference,
+} from '../../protocol/src/web-messages';
 import {
   certifyPerson,
   enrollOfficer,
@@ -18,13 +23,15 @@ import { trustBundleFromNetwork } from '../../demo/src/trust-bundle';
 import { createPersonKey } from '../../wallet/src';
 import { verifyWebhook } from '../../web/server/webhook';
 import { uniqueClaims } from '../../protocol/testing/simulated-person';
+import { launch, screenshot } from '../support/browser';
 import { networkJsonPath } from '../support/network';
 import { ensureServices, restartServices, type RunningServices } from '../support/services';
 
 /**
- * The bank's signed callback on the real services: one POST per verified registration to the back office's
- * receiver, HMAC-signed over the exact body, retried with backoff when the receiver fails, never repeated
- * once delivered, and never carrying a claim value.
+ * The bank's own account-opening page on the real services: the embeddable widget shows a registration's QR
+ * and follows its public status live (from another origin, in Chromium), and the signed callback reaches
+ * the back office: one POST per verified registration, HMAC-signed over the exact body, retried with backoff
+ * when the receiver fails, never repeated once delivered, and never carrying a claim value.
  */
 
 interface Delivery {
@@ -33,19 +40,28 @@ interface Delivery {
   readonly status: number;
 }
 
-describe('integration: the bank’s signed callback (webhook)', function () {
+describe('integration (browser): the bank’s own page, embedded widget and signed callback', function () {
   this.timeout(180_000);
   const secret = randomBytes(32).toString('base64url');
   const deliveries: Delivery[] = [];
   let receiver: Server | undefined;
   let services: RunningServices;
   let walletDir: string;
+  let browser: Browser | undefined;
+  let page: Page;
+  let origin: string;
+  /** The bank's own page, as its back end would render it around a registration reference. */
+  let embedPage = '';
 
   before(async () => {
     services = ensureServices();
     walletDir = mkdtempSync(join(tmpdir(), 'kyc-webhook-'));
     // The receiver fails its first delivery, then accepts.
     receiver = createServer((request, response) => {
+      if (request.method === 'GET') {
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(embedPage);
+        return;
+      }
       let body = '';
       request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
       request.on('end', () => {
@@ -55,11 +71,17 @@ describe('integration: the bank’s signed callback (webhook)', function () {
       });
     });
     await new Promise<void>((resolve) => receiver?.listen(0, '127.0.0.1', resolve));
-    const port = (receiver.address() as AddressInfo).port;
-    await restartServices({ KYC_WEBHOOK_URL: `http://127.0.0.1:${port}/kyc`, KYC_WEBHOOK_SECRET: secret });
+    origin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    await restartServices({
+      KYC_WEBHOOK_URL: `${origin}/kyc`,
+      KYC_WEBHOOK_SECRET: secret,
+      KYC_EMBED_ORIGINS: origin,
+    });
+    browser = await launch();
   });
 
   after(async () => {
+    await browser?.close().catch(() => undefined);
     // The usual configuration again, also when a test failed.
     await restartServices({});
     await new Promise((resolve) => receiver?.close(resolve));
@@ -67,7 +89,7 @@ describe('integration: the bank’s signed callback (webhook)', function () {
     (services as RunningServices | undefined)?.release();
   });
 
-  it('arrives once per verified registration, verifies, and is retried after the receiver fails once', async () => {
+  it('the widget follows the status live; the callback arrives once, verifies, and is retried after a failure', async () => {
     const certOfficer = await enrollOfficer(
       services.certifierUrl,
       services.certifierAdminToken,
@@ -84,8 +106,25 @@ describe('integration: the bank’s signed callback (webhook)', function () {
       level: 2,
     });
     const opened = await openRegistration(bankOfficer, { claims: ['given_name', 'family_name'], purpose: 'Webhook' });
+    // The bank's back end puts the short reference into its own page; the widget comes from the bank service.
+    const reference = await bankOfficer.get<RegistrationReference>(
+      `/v1/registrations/${opened.registrationId}/reference`,
+    );
+    embedPage = `<!doctype html><html lang="en"><head><title>Open an account</title></head><body><main>
+      <h1>Open an account</h1><div id="kyc" data-kyc-registration data-request-uri="${reference.requestUri}"
+      data-qr="${reference.qrPng}"></div><script src="${services.bankUrl}/desk/kyc-embed.js"></script></main></body></html>`;
+    page = await (await (browser as Browser).newContext()).newPage();
+    await page.goto(`${origin}/account`);
+    await page.waitForSelector('#kyc[data-status=pending] img');
+    await screenshot(page, 'embed-pending');
+
     const registration = scanRegistration(opened.png, trustBundleFromNetwork(networkJsonPath(), ['BankMSP']));
     await present({ key, credential, registration, claimNames: ['given_name', 'family_name'] });
+    await page.waitForSelector('#kyc[data-status=verified]', { timeout: 20_000 });
+    assert.match((await page.textContent('#kyc')) ?? '', /Verified/);
+    for (const value of Object.values(claims))
+      assert.ok(!(await page.content()).includes(value), 'no claim value on the page');
+    await screenshot(page, 'embed-verified');
 
     const deadline = Date.now() + 15_000;
     while (deliveries.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));

@@ -91,6 +91,11 @@ export async function registerOfficerWeb(app: FastifyInstance, options: OfficerW
     sessions(options, request) ? reply.sendFile('index.html') : reply.redirect(`${prefix}signin.html`, 303),
   );
   app.get('/', { schema: { hide: true } }, (_request, reply) => reply.redirect(prefix, 303));
+  // The embeddable widget is loaded by the bank's own pages, on another origin.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (request.url === '/desk/kyc-embed.js') void reply.header('cross-origin-resource-policy', 'cross-origin');
+    done(null, payload);
+  });
 }
 
 function sessions(options: OfficerWebOptions, request: FastifyRequest): boolean {

@@ -16,7 +16,12 @@ export interface WebSecurityOptions {
   readonly walletOrigin?: string;
   /** Paths (method + pattern) a wallet may call from its origin. */
   readonly publicPaths?: readonly { readonly method: string; readonly path: RegExp }[];
+  /** Banks' own pages that embed the registration widget: they may read the public status stream. */
+  readonly embedOrigins?: readonly string[];
 }
+
+/** The public status stream the embeddable widget reads (status only, no personal data). */
+const EMBED_PATH = /^\/v1\/registrations\/[A-Za-z0-9_-]{16,64}\/status$/;
 
 /** The Content-Security-Policy directives: nothing inline, nothing from elsewhere unless listed. */
 export function cspDirectives(connectSrc: readonly string[]): Record<string, string[]> {
@@ -36,6 +41,17 @@ export function cspDirectives(connectSrc: readonly string[]): Record<string, str
   };
 }
 
+/** The origin a request may be answered to cross-origin, if any. */
+function corsOrigin(request: FastifyRequest, options: WebSecurityOptions): string | undefined {
+  const origin = request.headers.origin;
+  if (origin === undefined) return undefined;
+  if (origin === options.walletOrigin && isPublic(request, options)) return origin;
+  const path = request.url.split('?')[0] ?? '';
+  return (options.embedOrigins ?? []).includes(origin) && request.method === 'GET' && EMBED_PATH.test(path)
+    ? origin
+    : undefined;
+}
+
 function isPublic(request: FastifyRequest, options: WebSecurityOptions): boolean {
   const path = request.url.split('?')[0] ?? '';
   // A preflight names the method it asks for.
@@ -52,14 +68,14 @@ export async function registerWebSecurity(app: FastifyInstance, options: WebSecu
     referrerPolicy: { policy: 'no-referrer' },
   });
   await app.register(cookie);
-  const walletOrigin = options.walletOrigin;
   await app.register(cors, {
     delegator: (request, callback) => {
+      const origin = corsOrigin(request, options);
       callback(
         null,
-        walletOrigin !== undefined && request.headers.origin === walletOrigin && isPublic(request, options)
-          ? { origin: walletOrigin, methods: ['GET', 'POST'], allowedHeaders: ['content-type'], maxAge: 600 }
-          : { origin: false },
+        origin === undefined
+          ? { origin: false }
+          : { origin, methods: ['GET', 'POST'], allowedHeaders: ['content-type'], maxAge: 600 },
       );
     },
   });

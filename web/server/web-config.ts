@@ -16,6 +16,8 @@ export interface WebConfig {
   readonly bankUrl: string;
   /** `KYC_WEBHOOK_URL`: where the bank posts its signed callback; unset: no callback. */
   readonly webhookUrl: string | undefined;
+  /** `KYC_EMBED_ORIGINS`: comma-separated origins of the bank's own pages that embed the widget. */
+  readonly embedOrigins: readonly string[];
   /** `KYC_SESSION_SECONDS` (default 8 h). */
   readonly sessionSeconds: number;
   /** `KYC_COOKIE_SECURE=1` behind TLS. */
@@ -32,6 +34,11 @@ export function webConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
     certifierUrl: trimmed(env.KYC_CERTIFIER_URL ?? local(8080)),
     bankUrl: trimmed(env.KYC_BANK_URL ?? local(8081)),
     webhookUrl: env.KYC_WEBHOOK_URL === undefined || env.KYC_WEBHOOK_URL === '' ? undefined : env.KYC_WEBHOOK_URL,
+    embedOrigins: (env.KYC_EMBED_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o !== '')
+      .map((o) => new URL(o).origin),
     sessionSeconds: Number(env.KYC_SESSION_SECONDS ?? 8 * 3600),
     secureCookie: env.KYC_COOKIE_SECURE === '1',
   };
@@ -59,6 +66,7 @@ export async function officerWeb(
     sessions,
     secureCookie: config.secureCookie,
     walletOrigin: new URL(config.walletUrl).origin,
+    ...(page === 'desk' ? { embedOrigins: config.embedOrigins } : {}),
     publicPaths: page === 'desk' ? BANK_PUBLIC_PATHS : CERTIFIER_PUBLIC_PATHS,
   });
   return withSessions(directory, sessions);
