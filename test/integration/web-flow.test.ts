@@ -82,7 +82,7 @@ describe('integration (browser): wallet, console and desk end to end', function 
   });
 
   it('the person asks for certification from the wallet, on a phone-sized screen', async () => {
-    wallet = await newPage({ viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    wallet = await newPage({ viewport: PHONE, isMobile: true, hasTouch: true });
     await wallet.goto(`${web.wallet}/`);
     await wallet.waitForSelector('body[data-ready=true]');
     assert.match((await wallet.textContent('#did')) ?? '', /^did:key:zDn[1-9A-HJ-NP-Za-km-z]{46}$/);
@@ -181,6 +181,7 @@ describe('integration (browser): wallet, console and desk end to end', function 
       );
     assert.deepEqual(Object.fromEntries(rows), { given_name: 'Zoë', family_name: XSS });
     assert.equal(await desk.locator('#verified-claims img').count(), 0);
+    assert.equal(await desk.isVisible('#qr'), false);
     await screenshot(desk, 'desk-verified');
   });
 
