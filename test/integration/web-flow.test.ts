@@ -195,6 +195,44 @@ describe('integration (browser): wallet, console and desk end to end', function 
     await screenshot(wallet, 'wallet-history');
   });
 
+  it('the desk shows usage as a chart and erases the person’s receipts', async () => {
+    await desk.click('nav button[data-go=usage]');
+    await desk.waitForSelector('#usage-chart svg title', { state: 'attached' });
+    assert.equal(await desk.locator('#usage-chart rect').count(), 7);
+    assert.match((await desk.textContent('#usage-chart title')) ?? '', /Verifications per day: (\d+, ){6}[1-9]\d*/);
+    assert.deepEqual(await axeViolations(desk), []);
+    await screenshot(desk, 'desk-usage');
+    await desk.click('nav button[data-go=persons]');
+    await desk.fill('#person-id', (await wallet.textContent('#did')) ?? '');
+    await desk.click('#erase');
+    await desk.waitForSelector('#erase-result:has-text("Erased")');
+    assert.match((await desk.textContent('#erase-result')) ?? '', /1 local results shredded/);
+  });
+
+  it('device loss: the console finds the record with its history and revokes it; the wallet makes a new key', async () => {
+    const did = (await wallet.textContent('#did')) ?? '';
+    await consolePage.click('nav button[data-go=lookup]');
+    await consolePage.fill('#lookup-did', did);
+    await consolePage.click('#lookup-form button[type=submit]');
+    await consolePage.waitForSelector('#records .timeline li');
+    assert.match((await consolePage.textContent('#records')) ?? '', /identity — CertifierMSP.*level 2, active/s);
+    await screenshot(consolePage, 'console-records');
+    await consolePage.selectOption('#records select', 'person-request');
+    await consolePage.click('#records button[type=submit]');
+    await consolePage.waitForSelector('#message:has-text("Revoked")');
+    assert.match((await consolePage.textContent('#records')) ?? '', /revoked/);
+    assert.equal(await consolePage.locator('#records .timeline li').count(), 2);
+
+    await wallet.click('section[data-screen=history] [data-home]');
+    await wallet.click('summary');
+    await wallet.click('#new-key');
+    await wallet.waitForSelector('#message:has-text("new key is ready")');
+    const fresh = (await wallet.textContent('#did')) ?? '';
+    assert.match(fresh, /^did:key:zDn/);
+    assert.notEqual(fresh, did);
+    assert.match((await wallet.textContent('#credentials')) ?? '', /None yet/);
+  });
+
   it('no page opened a dialog, and axe finds no serious or critical accessibility violation', async () => {
     assert.deepEqual(dialogs, []);
     for (const [name, page] of [
