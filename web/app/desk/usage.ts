@@ -33,7 +33,7 @@ export async function renderUsage(): Promise<void> {
   title.textContent = `Verifications per day: ${counts.join(', ')}`;
   chart.append(title);
   counts.forEach((count, i) => {
-    const height = (count / max) * 120;
+    const height = (count / max) * 105;
     chart.append(svg('rect', { x: 10 + i * 48, y: 130 - height, width: 36, height, class: 'bar' }));
     const label = svg('text', { x: 28 + i * 48, y: 148, 'text-anchor': 'middle', 'font-size': 11 });
     label.textContent = new Date(days[i] ?? 0).toISOString().slice(5, 10);
