@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectivityState, type Client } from '@grpc/grpc-js';
 import { connect, type Gateway } from '@hyperledger/fabric-gateway';
-import { KycError, type Es256Signer } from '../../../protocol/src';
+import { KycError, ROLE_ATTRIBUTE, type Es256Signer } from '../../../protocol/src';
 import {
   registerAndEnroll,
   openIdentityStore,
@@ -32,6 +32,7 @@ import type { KycStore } from '../../../store/src';
 import type { StoreConfig } from '../config';
 import { ResilientStore } from './resilient-store';
 import { storeOpenOptions } from './store-options';
+import type { Role } from '../../../protocol/src';
 
 /**
  * Everything a service needs to act for its organisation: network.json, the org's HSM client token, gRPC
@@ -65,7 +66,7 @@ export interface OrgRuntime {
   /** The officer's ES256 signer (HSM) and certificate, for signed objects such as registration QR codes. */
   signerFor(enrollmentId: string): { readonly sign: Es256Signer; readonly certificateChainPem: readonly string[] };
   /** Registers and enrolls a client identity with `kyc.role=<role>`, its key generated in the org's token. */
-  enroll(enrollmentId: string, role: 'certifier' | 'bank-verifier'): Promise<StoredIdentity>;
+  enroll(enrollmentId: string, role: Role): Promise<StoredIdentity>;
   /** Whether a peer channel is usable, the token answers and the store works (else why not). */
   health(): Promise<Record<string, boolean | string>>;
   close(): Promise<void>;
@@ -174,7 +175,7 @@ class Runtime implements OrgRuntime {
     return { sign: this.token.es256(identity.ski), certificateChainPem: [identity.certificatePem] };
   }
 
-  async enroll(enrollmentId: string, role: 'certifier' | 'bank-verifier'): Promise<StoredIdentity> {
+  async enroll(enrollmentId: string, role: Role): Promise<StoredIdentity> {
     try {
       const registrar = { identity: userIdentity(this.network, this.org.mspId, 'registrar'), token: this.token };
       return await registerAndEnroll({
@@ -184,7 +185,7 @@ class Runtime implements OrgRuntime {
         registrar,
         enrollmentId,
         type: 'client',
-        attrs: [{ name: 'kyc.role', value: role, ecert: true }],
+        attrs: [{ name: ROLE_ATTRIBUTE, value: role, ecert: true }],
         token: this.token,
         store: this.identities,
       });
