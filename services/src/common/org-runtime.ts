@@ -33,6 +33,7 @@ import type { StoreConfig } from '../config';
 import { ResilientStore } from './resilient-store';
 import { storeOpenOptions } from './store-options';
 import type { Role } from '../../../protocol/src';
+import { failoverInvoker } from '../../../gateway/src/ledger/failover';
 
 /**
  * Everything a service needs to act for its organisation: network.json, the org's HSM client token, gRPC
@@ -136,14 +137,14 @@ class Runtime implements OrgRuntime {
     let ledger = this.#ledgers.get(enrollmentId);
     if (ledger === undefined) {
       this.#identity(enrollmentId);
-      ledger = failover(
-        this.#clients.length,
-        (peerIndex) => this.#invokerAt(enrollmentId, peerIndex),
-        () => this.#current,
-        (next) => {
+      const cursor = {
+        peers: this.#clients.length,
+        current: () => this.#current,
+        moveTo: (next: number) => {
           this.#current = next;
         },
-      );
+      };
+      ledger = kycLedgerFrom(failoverInvoker(cursor, (peerIndex) => this.#invokerAt(enrollmentId, peerIndex)));
       this.#ledgers.set(enrollmentId, ledger);
     }
     return ledger;
@@ -219,33 +220,4 @@ class Runtime implements OrgRuntime {
     await this.token.close();
     await this.#hsm.close();
   }
-}
-
-/**
- * Wraps per-peer ledger invokers: a call that finds its peer unreachable (KYC_UNAVAILABLE before anything
- * was submitted for ordering) is retried once on the next peer, which then becomes the current one.
- */
-function failover(
-  peers: number,
-  at: (peerIndex: number) => LedgerInvoker,
-  current: () => number,
-  setCurrent: (peerIndex: number) => void,
-): KycLedger {
-  return kycLedgerFrom(async (name, args) => {
-    const first = current();
-    try {
-      return await at(first)(name, args);
-    } catch (err) {
-      if (peers < 2 || !(err instanceof KycError) || err.code !== 'KYC_UNAVAILABLE' || !unreachable(err)) throw err;
-      const next = (first + 1) % peers;
-      setCurrent(next);
-      return at(next)(name, args);
-    }
-  });
-}
-
-/** True when the failure happened while reaching the peer (endorsement or evaluation), not after submitting. */
-function unreachable(err: KycError): boolean {
-  const cause = err.cause as { name?: unknown } | undefined;
-  return cause?.name === 'EndorseError' || cause?.name === 'GatewayError';
 }
