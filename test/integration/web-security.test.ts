@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import QRCode from 'qrcode';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { signJws, TYP } from '../../protocol/src';
-import { CSRF_HEADER } from '../../protocol/src/web-messages';
+import { CSRF_HEADER } from '../../protocol/src/http/web-api';
 import {
   axeViolations,
   enrollOfficer,

@@ -10,7 +10,7 @@ import {
   WEBHOOK_DELIVERY_HEADER,
   WEBHOOK_SIGNATURE_HEADER,
   type RegistrationReference,
-} from '../../protocol/src/web-messages';
+} from '../../protocol/src/http/web-api';
 import {
   certifyPerson,
   enrollOfficer,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { KycError } from '../../protocol/src';
-import { REQUEST_OBJECT_TYPE, RegistrationReference } from '../../protocol/src/web-messages';
+import { REQUEST_OBJECT_TYPE, RegistrationReference } from '../../protocol/src/http/web-api';
 import { authenticate, type TokenDirectory } from '../../services/src/http/auth';
 import { errorBodySchema, publicRateLimit } from '../../services/src/http/app';
 import type { RegistrationService } from '../../services/src/bank/registrations';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KycError } from '../../protocol/src';
-import { SESSION_COOKIE, SignInBody, SessionView } from '../../protocol/src/web-messages';
+import { SESSION_COOKIE, SignInBody, SessionView } from '../../protocol/src/http/web-api';
 import { tokenDigest, type TokenDirectory } from '../../services/src/http/auth';
 import { errorBodySchema } from '../../services/src/http/app';
 import { servePages, type WebApp } from './pages';

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KycError } from '../../protocol/src';
-import type { StatusEvent } from '../../protocol/src/web-messages';
+import type { StatusEvent } from '../../protocol/src/http/web-api';
 import type { Registration } from '../../services/src/bank/registrations';
 
 /**

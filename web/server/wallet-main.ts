@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import Fastify from 'fastify';
-import type { WalletConfig } from '../../protocol/src/web-messages';
+import type { WalletConfig } from '../../protocol/src/http/web-api';
 import { trustBundleFromNetwork } from '../../demo/src/trust-bundle';
 import { servePages } from './pages';
 import { registerWebSecurity } from './security';

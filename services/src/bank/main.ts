@@ -12,6 +12,7 @@ import { RegistrationLimits } from './registration-limits';
 import { RegistrationService } from './registrations';
 import { bankRoutes } from './routes';
 import { bankWithDesk } from '../../../web/server/service-plugins';
+import { ROLES } from '../../../protocol/src';
 
 /** The bank service process: `node dist/services/src/bank/main.js` (see docs/services.md). */
 runMain(async () => {
@@ -33,7 +34,7 @@ runMain(async () => {
           registrations,
           limits,
           directory,
-          officers: officerEnrollment(officers, runtime, 'bank-verifier'),
+          officers: officerEnrollment(officers, runtime, ROLES.bankVerifier),
           ledgerFor,
           renderQrCode,
           metrics,

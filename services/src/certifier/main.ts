@@ -6,6 +6,7 @@ import { CertificationService } from './certifications';
 import { certificationsJson } from './legacy-state';
 import { certifierRoutes } from './routes';
 import { certifierWithConsole } from '../../../web/server/service-plugins';
+import { ROLES } from '../../../protocol/src';
 
 /** The certifier service process: `node dist/services/src/certifier/main.js` (see docs/services.md). */
 runMain(async () => {
@@ -35,7 +36,7 @@ runMain(async () => {
           certifierRoutes({
             certifications,
             directory,
-            officers: officerEnrollment(officers, runtime, 'certifier'),
+            officers: officerEnrollment(officers, runtime, ROLES.certifier),
             ledgerFor,
             metrics,
             rateLimitPerMinute: config.rateLimitPerMinute,

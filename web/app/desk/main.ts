@@ -1,4 +1,4 @@
-import type { RegistrationReference, StatusEvent } from '../../../protocol/src/web-messages';
+import type { RegistrationReference, StatusEvent } from '../../../protocol/src/http/web-api';
 import { byId, control, fill, h, say, show } from '../shared/dom';
 import { messageOf } from '../shared/http';
 import { api, startOfficerPage } from '../shared/officer';

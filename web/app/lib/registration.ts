@@ -1,5 +1,5 @@
 import { KycError } from '../../../protocol/src/errors';
-import { REQUEST_URI_PATH } from '../../../protocol/src/web-messages';
+import { REQUEST_URI_PATH } from '../../../protocol/src/http/web-api';
 import { CLAIM_NAME, MAX_CLAIMS, MAX_CLOCK_SKEW_SECONDS, MSP_ID, NONCE, TYP, decodeJws, verifiesWith } from './proto';
 import { certificateFromB64, certificateFromPem, ecdsaKeyOf, fabricAttributes, subjectOf, verifyPath } from './x509';
 

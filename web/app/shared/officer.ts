@@ -1,4 +1,4 @@
-import { CSRF_HEADER, type SessionView } from '../../../protocol/src/web-messages';
+import { CSRF_HEADER, type SessionView } from '../../../protocol/src/http/web-api';
 import { byId, say } from './dom';
 import { json, messageOf, type JsonRequest } from './http';
 

@@ -1,4 +1,4 @@
-import type { WalletConfig } from '../../../protocol/src/web-messages';
+import type { WalletConfig } from '../../../protocol/src/http/web-api';
 import type { Credential, PersonKey } from '../lib/flows';
 import { json } from '../shared/http';
 import { personKey, readSealed, writeSealed } from './db';

@@ -40,18 +40,18 @@ export const RegistrationReference = Type.Object({
 });
 export type RegistrationReference = Static<typeof RegistrationReference>;
 
-export const RegistrationStatus = Type.Union([
+export const LiveStatus = Type.Union([
   Type.Literal('pending'),
   Type.Literal('verifying'),
   Type.Literal('verified'),
   Type.Literal('expired'),
 ]);
-export type RegistrationStatus = Static<typeof RegistrationStatus>;
+export type LiveStatus = Static<typeof LiveStatus>;
 
 /** One server-sent event of a registration's status stream (`event: status`). */
 export const StatusEvent = Type.Object({
   registrationId: Type.String(),
-  status: RegistrationStatus,
+  status: LiveStatus,
   /** Verified claims, name → value: only on the officer's stream, never on the public one. */
   claims: Type.Optional(Type.Record(Type.String(), Type.String())),
   level: Type.Optional(Type.Integer()),

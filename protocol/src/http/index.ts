@@ -1,0 +1,4 @@
+export * from './common';
+export * from './certifier-api';
+export * from './bank-api';
+export * from './web-api';
