@@ -195,6 +195,34 @@ describe('integration (browser): wallet, console and desk end to end', function 
     await screenshot(wallet, 'wallet-history');
   });
 
+  it('a second scan of the used QR (a double submission) is refused with a message; nothing is sent', async () => {
+    const posted: string[] = [];
+    wallet.on('request', (request) => {
+      if (request.method() === 'POST') posted.push(request.url());
+    });
+    await wallet.click('section[data-screen=history] [data-home]');
+    await wallet.click('#go-scan');
+    await wallet.waitForSelector('#scan-state.error', { timeout: 30_000 });
+    assert.match((await wallet.textContent('#scan-state')) ?? '', /cannot be used: registration already used/);
+    assert.deepEqual(posted, []);
+    await wallet.click('section[data-screen=scan] [data-home]');
+    await wallet.click('#go-history');
+  });
+
+  it('the wallet opens offline (service worker) with its identifier and credentials', async () => {
+    await wallet.evaluate('navigator.serviceWorker.ready');
+    await wallet.context().setOffline(true);
+    try {
+      await wallet.reload();
+      await wallet.waitForSelector('body[data-ready=true]');
+      assert.match((await wallet.textContent('#did')) ?? '', /^did:key:zDn/);
+      assert.match((await wallet.textContent('#credentials')) ?? '', /CertifierMSP/);
+    } finally {
+      await wallet.context().setOffline(false);
+    }
+    await wallet.click('#go-history');
+  });
+
   it('the desk shows usage as a chart and erases the person’s receipts', async () => {
     await desk.click('nav button[data-go=usage]');
     await desk.waitForSelector('#usage-chart svg title', { state: 'attached' });
