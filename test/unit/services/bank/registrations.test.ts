@@ -164,6 +164,27 @@ describe('bank service: registrations and presentations', () => {
     assert.equal((await service.get(r.id)).status, 'pending');
   });
 
+  it('lets the person withhold claims that are not required, and refuses one that lacks a required claim', async () => {
+    await assert.rejects(
+      service.create('officer1', { claims: ['given_name'], required: ['family_name'], purpose: 'x' }),
+      isKycError('KYC_INVALID_ARGUMENT'),
+    );
+    const r = await service.create('officer1', {
+      claims: ['given_name', 'family_name'],
+      required: ['given_name'],
+      purpose: 'Open an account',
+    });
+    assert.deepEqual((await service.get(r.id)).required, ['given_name']);
+    const withoutRequired = await presentation(r.id, r.nonce, [family.disclosure]);
+    await assert.rejects(service.present(r.id, fakeJwe(r.id, withoutRequired)), isKycError('KYC_MISMATCH'));
+    assert.equal(ledger.verifyPresentation.callCount, 0);
+    const verified = await service.present(r.id, fakeJwe(r.id, await presentation(r.id, r.nonce, [given.disclosure])));
+    assert.deepEqual(verified.claims, { given_name: 'Augusta Ada' });
+    const input = ledger.verifyPresentation.firstCall.args[1] as Record<string, unknown>;
+    assert.deepEqual(input.requestedClaims, ['given_name', 'family_name']);
+    assert.deepEqual(input.requiredClaims, ['given_name']);
+  });
+
   it('refuses, before any transaction, a presentation that discloses a claim the registration did not request', async () => {
     const r = await service.create('officer1', { claims: ['given_name'], purpose: 'Open an account' });
     const greedy = await presentation(r.id, r.nonce, [given.disclosure, family.disclosure]);
