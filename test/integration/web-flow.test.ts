@@ -259,6 +259,20 @@ describe('integration (browser): wallet, console and desk end to end', function 
     assert.match(fresh, /^did:key:zDn/);
     assert.notEqual(fresh, did);
     assert.match((await wallet.textContent('#credentials')) ?? '', /None yet/);
+
+    // Re-certification with the new key; this time the officer rejects it, with a reason the person reads.
+    await wallet.click('#go-certify');
+    await wallet.fill('#claim-value-1', 'Zoë');
+    await wallet.fill('#claim-value-2', 'Müller');
+    await wallet.click('#certify-form button[type=submit]');
+    await wallet.waitForSelector('#pending [data-collect]');
+    await consolePage.click('nav button[data-go=queue]');
+    await consolePage.locator('#queue tr', { hasText: fresh }).locator('button').click();
+    await consolePage.fill('#reason', 'the document photo is unreadable');
+    await consolePage.click('#reject');
+    await consolePage.waitForSelector('#message:has-text("Rejected")');
+    await wallet.click('#pending [data-collect]');
+    await wallet.waitForSelector('#pending li:has-text("rejected: the document photo is unreadable")');
   });
 
   it('no page opened a dialog, and axe finds no serious or critical accessibility violation', async () => {

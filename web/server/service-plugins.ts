@@ -37,7 +37,16 @@ export function bankWithDesk(directory: TokenDirectory, dataDir: string, routes:
   const webhook =
     config.webhookUrl === undefined
       ? undefined
-      : new Webhook({ url: config.webhookUrl, secret: webhookSecret(dataDir, process.env.KYC_WEBHOOK_SECRET) });
+      : new Webhook({
+          url: config.webhookUrl,
+          secret: webhookSecret(dataDir, process.env.KYC_WEBHOOK_SECRET),
+          // One line per failed attempt, by status only: never the body, the URL or the secret.
+          onFailure: (attempt, status) => {
+            process.stdout.write(
+              `${JSON.stringify({ level: 40, time: Date.now(), attempt, status, msg: 'webhook delivery failed' })}\n`,
+            );
+          },
+        });
   return {
     plugin: (registrations, publicUrl, rateLimitPerMinute) => async (app) => {
       const web = await officerWeb(app, 'desk', directory, config);

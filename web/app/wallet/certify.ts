@@ -45,7 +45,8 @@ export function enteredClaims(): Record<string, string> {
   for (const row of byId('claim-rows').querySelectorAll('.claim-row')) {
     const name = (row.querySelector<HTMLInputElement>('input[name=name]')?.value ?? '').trim();
     const value = (row.querySelector<HTMLInputElement>('input[name=value]')?.value ?? '').trim().normalize('NFC');
-    if (name === '' && value === '') continue;
+    // A suggested detail left empty is not sent.
+    if (value === '') continue;
     if (claims.has(name)) throw new KycError('KYC_INVALID_ARGUMENT', `"${name}" is entered twice`);
     claims.set(name, value);
   }
