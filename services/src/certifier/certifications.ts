@@ -19,7 +19,7 @@ import type { CertifierLimits } from '../config';
 import type { JsonObject, KycStore, NewRecord, StoredRecord } from '../../../store/src';
 import { sweepExpired } from '../common/sweep';
 import { SERVICE_SECRET_PREFIX } from '../common/officers';
-import type { CertificationStatus } from '../../../protocol/src/http';
+import type { CertificationStatus, RecordReference } from '../../../protocol/src/http';
 
 /**
  * The certifier's workflow: a person asks for a nonce, submits claims with a certification request signed by
@@ -66,15 +66,6 @@ export interface Certification {
   readonly record?: RecordReference;
   /** When the person collected the disclosures (they are deleted then). */
   readonly collectedAt?: string;
-}
-
-/** What the wallet keeps next to its disclosures to name the attestation they open. */
-export interface RecordReference {
-  readonly certifier: string;
-  readonly kind: string;
-  readonly version: number;
-  readonly level: number;
-  readonly validUntil: string;
 }
 
 export interface CertificationServiceOptions {
