@@ -158,8 +158,10 @@ check_database_choice() {
       "project-local cluster), not KYC_DB_URL" >&2
     exit 2
   fi
+  # Before network.json is read when the instance has none: no service is known to have a database then.
   for name in "${services[@]}"; do [ -n "$(database_url_of "$name")" ] || missing+=("$name"); done
-  if [ "$replicas" -gt 1 ] && [ "${KYC_DB:-sqlite}" != postgres ] && ((${#missing[@]} > 0)); then
+  if [ "$replicas" -gt 1 ] && [ "${KYC_DB:-sqlite}" != postgres ] &&
+    ((${#services[@]} == 0 || ${#missing[@]} > 0)); then
     echo "services.sh: $replicas replicas need a shared PostgreSQL database: set KYC_DB=postgres (or" \
       "$(database_vars)); SQLite keeps each service's state in one local file for one process" >&2
     exit 2
@@ -183,7 +185,7 @@ database_var() { local upper=${1^^}; echo "KYC_${upper//-/_}_DB_URL"; }
 database_vars() {
   local name vars=()
   for name in "${services[@]}"; do vars+=("$(database_var "$name")"); done
-  echo "${vars[*]}"
+  if ((${#vars[@]} > 0)); then printf '%s, ' "${vars[@]}" | sed 's/, $//'; else echo "KYC_<SERVICE>_DB_URL for each service"; fi
 }
 # The database URL the service's processes get as KYC_DB_URL (empty: SQLite).
 database_url_of() {
@@ -238,8 +240,10 @@ cmd_start() {
     exit 2
     ;;
   esac
-  load_services
+  # The database choice is checked before anything else, also on an instance without a network yet.
+  if [ -f "$network_json" ]; then load_services; fi
   check_database_choice "$replicas"
+  ((${#services[@]} > 0)) || load_services
   check_network_generation
   start_database
   echo "$replicas" >"$replicas_file"
