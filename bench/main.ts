@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { connectUser, loadNetworkConfig, openNetworkHsm, type UserConnection } from '../gateway/src/fabric';
+import { connectUser, loadNetworkConfig, openNetworkHsm } from '../gateway/src/fabric';
 import type { HsmToken } from '../gateway/src/hsm';
+import { newKycLedger, type KycLedger } from '../gateway/src/ledger/kyc-ledger';
 import {
   certificationRequest,
   commitmentFor,
@@ -9,7 +10,7 @@ import {
   newPerson,
   salt,
   uniqueClaims,
-} from '../test/support/kyc-fixtures';
+} from '../protocol/testing/simulated-person';
 import { percentile, runBounded } from './load';
 
 /**
@@ -69,17 +70,13 @@ function printTable(rows: readonly Row[]): void {
 }
 
 async function certifyOne(
-  officer: UserConnection,
-  network: string,
+  ledger: KycLedger,
 ): Promise<{ personId: string; disclosure: string; person: ReturnType<typeof newPerson> }> {
   const person = newPerson();
   const claims = uniqueClaims();
   const request = await certificationRequest(person, { aud: 'CertifierMSP', claims, claimsSalt: salt() });
   const { commitment, disclosures } = commitmentFor(claims);
-  await officer.gateway
-    .getNetwork(network)
-    .getContract('kyc')
-    .submitTransaction('Certify', person.id, request, commitment);
+  await ledger.certify(person.id, request, JSON.parse(commitment));
   return { personId: person.id, disclosure: disclosures.given_name ?? '', person };
 }
 
@@ -95,7 +92,14 @@ async function main(): Promise<void> {
   const officer = await connectUser(hsm, config, 'CertifierMSP', 'officer1');
   const verifier = await connectUser(hsm, config, 'BankMSP', 'verifier1');
   const channel = config.channel;
-  const kycAsBank = verifier.gateway.getNetwork(channel).getContract('kyc');
+  const kycAsCertifier = newKycLedger({
+    contract: officer.gateway.getNetwork(channel).getContract('kyc'),
+    mspId: 'CertifierMSP',
+  });
+  const kycAsBank = newKycLedger({
+    contract: verifier.gateway.getNetwork(channel).getContract('kyc'),
+    mspId: 'BankMSP',
+  });
   const token: HsmToken = officer.user.token;
   process.stdout.write(
     `benchmark on instance ${instance}: ${ops} operations per row, ${concurrency} in flight (rss before ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB)\n`,
@@ -111,17 +115,12 @@ async function main(): Promise<void> {
     const certified: Awaited<ReturnType<typeof certifyOne>>[] = [];
     rows.push(
       await measure('Certify (submit, 2 orgs)', ops, concurrency, async () => {
-        certified.push(await certifyOne(officer, channel));
+        certified.push(await certifyOne(kycAsCertifier));
       }),
     );
     rows.push(
       await measure('IsVerified (evaluate)', ops * 5, concurrency, (i) =>
-        kycAsBank.evaluateTransaction(
-          'IsVerified',
-          certified[i % certified.length]?.personId ?? '',
-          '2',
-          '["CertifierMSP"]',
-        ),
+        kycAsBank.isVerified(certified[i % certified.length]?.personId ?? '', 2, ['CertifierMSP']),
       ),
     );
     rows.push(
@@ -147,11 +146,7 @@ async function main(): Promise<void> {
           minLevel: 2,
           requestedClaims: ['given_name'],
         };
-        await kycAsBank.submit('VerifyPresentation', {
-          arguments: [registrationId],
-          transientData: { presentation: JSON.stringify(presentation) },
-          endorsingOrganizations: ['BankMSP'],
-        });
+        await kycAsBank.verifyPresentation(registrationId, presentation);
       }),
     );
     printTable(rows);

@@ -17,7 +17,7 @@ import {
   type Credential,
   type PersonKey,
 } from '../wallet/src';
-import { uniqueClaims } from '../test/support/kyc-fixtures';
+import { uniqueClaims } from '../protocol/testing/simulated-person';
 import { percentile } from './load';
 
 /**

@@ -56,3 +56,27 @@ export { parsePresentation } from './presentation';
 export type { Presentation } from './presentation';
 export { ATTESTATION_DOC_TYPE, REVOCATION_REASONS } from './attestation';
 export type { Attestation, PresentationTransient, RevocationReason } from './attestation';
+export { KYC_TRANSACTIONS, KYC_TRANSACTION_NAMES, MAX_ERASED_PER_TRANSACTION, encodeArguments } from './ledger-api';
+export type {
+  ArgumentEncoding,
+  Commitment,
+  Confirmation,
+  EncodedArguments,
+  Erasure,
+  HistoryEntry,
+  KycTransactionName,
+  KycTransactions,
+  ParameterSpec,
+  Receipt,
+  TransactionSpec,
+  Usage,
+  VerificationResult,
+  VerifiedStatus,
+} from './ledger-api';
+export { checkCertificationRequest, checkConsent } from './checks';
+export type {
+  CertificationRequestExpectation,
+  CheckedCertificationRequest,
+  CheckedConsent,
+  ConsentExpectation,
+} from './checks';

@@ -15,7 +15,7 @@ import {
   salt,
   uniqueClaims,
   type TestPerson,
-} from '../support/kyc-fixtures';
+} from '../../protocol/testing/simulated-person';
 
 /**
  * The kyc contract on the real network: identities with keys in SoftHSM, real endorsement policies

@@ -33,7 +33,7 @@ import {
   type VerifiedRegistration,
 } from '../../wallet/src';
 import { connectAs } from '../support/fabric';
-import { commitmentFor, certificationRequest, salt, uniqueClaims } from '../support/kyc-fixtures';
+import { commitmentFor, certificationRequest, salt, uniqueClaims } from '../../protocol/testing/simulated-person';
 import { findInLedgerFiles } from '../support/ledger-files';
 import { networkJsonPath, runNetworkScript } from '../support/network';
 import { ensureServices, type RunningServices } from '../support/services';

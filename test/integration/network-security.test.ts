@@ -19,7 +19,13 @@ import { Client, credentials, Metadata, type ChannelCredentials } from '@grpc/gr
 import { connect, signers } from '@hyperledger/fabric-gateway';
 import { newGrpcClient, retryWhileConverging } from '../../gateway/src/fabric';
 import { connectAs } from '../support/fabric';
-import { certificationRequest, commitmentFor, newPerson, salt, uniqueClaims } from '../support/kyc-fixtures';
+import {
+  certificationRequest,
+  commitmentFor,
+  newPerson,
+  salt,
+  uniqueClaims,
+} from '../../protocol/testing/simulated-person';
 import { ensureNetwork, networkJsonPath, repoRoot, runNetworkScript, suiteInstance } from '../support/network';
 import { operationsRequest, type OperationsResponse } from '../support/operations';
 

@@ -8,7 +8,7 @@ import { certifyPerson, freshOfficerName, openRegistration, present, scanRegistr
 import { serviceClient, type ServiceClient } from '../../demo/src/service-client';
 import { trustBundleFromNetwork } from '../../demo/src/trust-bundle';
 import { certifierClient, createCertificationRequest, personKeyFromPrivateKey, type PersonKey } from '../../wallet/src';
-import { uniqueClaims } from '../support/kyc-fixtures';
+import { uniqueClaims } from '../../protocol/testing/simulated-person';
 import { networkJsonPath } from '../support/network';
 import { ensureServices, restartServices, serviceFiles, stateNumber, type RunningServices } from '../support/services';
 

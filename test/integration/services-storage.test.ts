@@ -14,7 +14,7 @@ import {
   personKeyFromPrivateKey,
   type PersonKey,
 } from '../../wallet/src';
-import { uniqueClaims } from '../support/kyc-fixtures';
+import { uniqueClaims } from '../../protocol/testing/simulated-person';
 import { networkJsonPath, repoRoot, suiteInstance } from '../support/network';
 import {
   ensureServices,

@@ -1,5 +1,6 @@
 import type { Context } from 'fabric-contract-api';
-import { KycError, RECORD_KIND } from '../../../protocol/src';
+import { KycError, RECORD_KIND, checkCertificationRequest } from '../../../protocol/src';
+import type { CheckedCertificationRequest } from '../../../protocol/src';
 import { requireMatch, requirePersonId } from '../common/args';
 import { marshal, toJson } from '../common/codec';
 import { txTime } from '../common/tx-time';
@@ -13,8 +14,6 @@ import { emitAttestationChanged } from './events';
 import { attestationKey, requestKey } from './keys';
 import { ATTESTATION_DOC_TYPE } from './record';
 import type { Attestation } from './record';
-import { verifyCertificationRequest } from './request';
-import type { VerifiedRequest } from './request';
 import { readAttestation, stateExists, writeAttestation } from './store';
 
 /** Raw arguments of Certify and Renew, exactly as the transaction received them. */
@@ -30,7 +29,7 @@ interface Certification {
   readonly now: TxTime;
   readonly personId: string;
   readonly commitment: Commitment;
-  readonly request: VerifiedRequest;
+  readonly request: CheckedCertificationRequest & { readonly jws: string };
   readonly recordKey: string;
   readonly requestKey: string;
 }
@@ -39,12 +38,18 @@ async function checkCertification(
   ctx: Context,
   policy: AccessPolicy,
   args: CertificationArguments,
+  kind?: string,
 ): Promise<Certification> {
   const certifier = requireCertifier(ctx, policy);
   const now = txTime(ctx);
   const { personId, publicKey } = requirePersonId(args.personId);
   const commitment = parseCommitment(args.commitment, now);
-  const request = verifyCertificationRequest(args.requestJws, personId, publicKey, certifier, now);
+  const checked = checkCertificationRequest(
+    args.requestJws,
+    { personId, publicKey, certifier, ...(kind === undefined ? {} : { kind }) },
+    now.seconds,
+  );
+  const request = { ...checked, jws: args.requestJws as string };
   const usedKey = requestKey(ctx, request.requestId);
   if (await stateExists(ctx, usedKey)) {
     throw new KycError('KYC_CONFLICT', 'this certification request has already been used');
@@ -124,10 +129,7 @@ export async function renew(
   args: CertificationArguments,
 ): Promise<string> {
   const kind = requireMatch(kindArgument, 'kind', RECORD_KIND, 32);
-  const c = await checkCertification(ctx, policy, args);
-  if (c.request.payload.kind !== kind) {
-    throw new KycError('KYC_MISMATCH', `certification request is for kind ${c.request.payload.kind}, not ${kind}`);
-  }
+  const c = await checkCertification(ctx, policy, args, kind);
   // The key is built from the caller's own MSP id, so only the certifier's own record can be found.
   const previous = await readAttestation(ctx, c.recordKey);
   if (previous === undefined) {

@@ -1,19 +1,10 @@
 import { DIGEST, KycError, SCHEMA_ID } from '../../../protocol/src';
-import type { AssuranceLevel } from '../../../protocol/src';
+import type { Commitment } from '../../../protocol/src';
 import { parseJsonArgument, requireDistinctStrings, requireLevel, requireMatch, requireObject } from '../common/args';
 import { parseInstant } from '../common/iso-time';
 import type { TxTime } from '../common/tx-time';
 
-/** What a certifier commits to: salted digests of the verified claims, with level and validity. */
-export interface Commitment {
-  readonly schema: string;
-  readonly level: AssuranceLevel;
-  /** Sorted ascending, distinct. */
-  readonly digests: readonly string[];
-  /** Canonical ISO-8601 UTC with milliseconds. */
-  readonly validFrom: string;
-  readonly validUntil: string;
-}
+export type { Commitment } from '../../../protocol/src';
 
 export const MAX_COMMITMENT_LENGTH = 8 * 1024;
 export const MAX_DIGESTS = 64;

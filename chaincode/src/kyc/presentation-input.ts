@@ -29,7 +29,7 @@ export const MAX_PRESENTATION_BYTES = 64 * 1024;
  * What the bank's gateway passes to VerifyPresentation in the transient map (never in the arguments, which
  * are stored in the block): the person's consent and the disclosures it covers, plus the bank's policy.
  */
-export interface PresentationInput {
+export interface CheckedPresentation {
   readonly personId: string;
   readonly publicKey: KeyObject;
   readonly certifier: string;
@@ -81,7 +81,7 @@ function claimNames(value: unknown, field: string): string[] {
 /** The requested claims, non-empty, and the required ones, which the bank may only ask among those. */
 function requestedAndRequired(
   value: Record<string, unknown>,
-): Pick<PresentationInput, 'requestedClaims' | 'requiredClaims'> {
+): Pick<CheckedPresentation, 'requestedClaims' | 'requiredClaims'> {
   const requested = claimNames(value.requestedClaims, 'requestedClaims');
   const required = value.requiredClaims === undefined ? [] : claimNames(value.requiredClaims, 'requiredClaims');
   const unrequested = required.find((name) => !requested.includes(name));
@@ -97,7 +97,7 @@ function requestedAndRequired(
  *
  * @throws KycError KYC_INVALID_ARGUMENT naming the first offending field.
  */
-export function readPresentationInput(ctx: Context): PresentationInput {
+export function readCheckedPresentation(ctx: Context): CheckedPresentation {
   const name = 'presentation';
   const value = requireObject(
     decodeTransient(ctx),

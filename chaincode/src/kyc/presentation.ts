@@ -1,14 +1,5 @@
 import type { Context } from 'fabric-contract-api';
-import {
-  KycError,
-  NONCE,
-  TYP,
-  assertFresh,
-  disclosuresHash,
-  parseConsentPayload,
-  parseDisclosure,
-  verifyJws,
-} from '../../../protocol/src';
+import { KycError, NONCE, checkConsent, parseDisclosure } from '../../../protocol/src';
 import type { ParsedDisclosure } from '../../../protocol/src';
 import { requireMatch } from '../common/args';
 import { marshal, toJson } from '../common/codec';
@@ -17,8 +8,8 @@ import type { TxTime } from '../common/tx-time';
 import { requireBankOnOwnPeer } from './access';
 import type { AccessPolicy } from './access';
 import { attestationKey, implicitCollection, receiptKey, registrationKey } from './keys';
-import { readPresentationInput } from './presentation-input';
-import type { PresentationInput } from './presentation-input';
+import { readCheckedPresentation } from './presentation-input';
+import type { CheckedPresentation } from './presentation-input';
 import type { Attestation } from './record';
 import { readAttestation } from './store';
 import { failedRequirement } from './verdict';
@@ -27,36 +18,8 @@ function mismatch(detail: string): never {
   throw new KycError('KYC_MISMATCH', detail);
 }
 
-/**
- * Checks the consent: signed by the person's key, bound to this bank, registration, nonce and attestation,
- * fresh, and covering exactly the disclosures presented, in order.
- *
- * @returns the consent's id (`DecodedJws.id`).
- */
-function verifyConsent(input: PresentationInput, bank: string, registrationId: string, now: TxTime): string {
-  const jws = verifyJws(input.consent, TYP.consent, input.publicKey);
-  const payload = parseConsentPayload(jws.payload);
-  const expected: readonly (readonly [string, string, string])[] = [
-    ['sub', payload.sub, input.personId],
-    ['aud', payload.aud, bank],
-    ['registration_id', payload.registration_id, registrationId],
-    ['nonce', payload.nonce, input.nonce],
-    ['certifier', payload.certifier, input.certifier],
-    ['kind', payload.kind, input.kind],
-  ];
-  const wrong = expected.find(([, actual, wanted]) => actual !== wanted);
-  if (wrong !== undefined) {
-    mismatch(`consent '${wrong[0]}' does not match the presentation`);
-  }
-  assertFresh(payload.iat, payload.exp, now.seconds, 'consent');
-  if (payload.disclosures_hash !== disclosuresHash(input.disclosures)) {
-    mismatch('consent does not cover the disclosures presented');
-  }
-  return jws.id;
-}
-
 /** Maps the shared verdict onto the codes VerifyPresentation reports. */
-function checkRecord(record: Attestation, input: PresentationInput, now: TxTime): void {
+function checkRecord(record: Attestation, input: CheckedPresentation, now: TxTime): void {
   const failed = failedRequirement(record, {
     trustedCertifiers: input.trustedCertifiers,
     minLevel: input.minLevel,
@@ -95,7 +58,7 @@ function openDisclosure(disclosure: string, index: number, committed: ReadonlySe
  * values are dropped here: nothing downstream may see them. A claim the registration did not request is
  * refused, not ignored: selective disclosure exists to keep the bank from receiving more than it asked for.
  */
-function disclosedClaimNames(input: PresentationInput, record: Attestation): string[] {
+function disclosedClaimNames(input: CheckedPresentation, record: Attestation): string[] {
   const committed = new Set(record.digests);
   const names = input.disclosures.map((disclosure, index) => openDisclosure(disclosure, index, committed).name);
   const seen = new Set<string>();
@@ -139,9 +102,9 @@ export async function verifyPresentation(
 ): Promise<string> {
   const bank = requireBankOnOwnPeer(ctx, policy);
   const registrationId = requireMatch(registrationIdArgument, 'registrationId', NONCE, 64);
-  const input = readPresentationInput(ctx);
+  const input = readCheckedPresentation(ctx);
   const now = txTime(ctx);
-  const consentId = verifyConsent(input, bank, registrationId, now);
+  const { consentId } = checkConsent(input.consent, { ...input, bank, registrationId }, now.seconds);
   const collection = implicitCollection(bank);
   const markerKey = registrationKey(ctx, registrationId);
   await requireUnconsumed(ctx, collection, markerKey);

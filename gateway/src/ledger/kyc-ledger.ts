@@ -5,100 +5,39 @@ import {
   type ProposalOptions,
   type SubmittedTransaction,
 } from '@hyperledger/fabric-gateway';
-import type { Attestation, PresentationTransient } from '../../../protocol/src';
+import {
+  KYC_TRANSACTIONS,
+  KYC_TRANSACTION_NAMES,
+  MAX_ERASED_PER_TRANSACTION,
+  encodeArguments,
+  type Erasure,
+  type KycTransactionName,
+  type KycTransactions,
+} from '../../../protocol/src';
 import { toKycError } from '../errors';
 
 /**
- * A typed view of the `kyc` chaincode (docs/contract.md) for the services. Every call goes through one
- * error translation, so callers only ever see KycError with a stable code.
+ * A typed view of the `kyc` chaincode for the services, derived from the ledger API table
+ * (protocol/src/ledger-api.ts): one method per transaction, named like it in camelCase (`Certify` →
+ * `certify`). Every call goes through one error translation, so callers only ever see KycError with a
+ * stable code.
  */
+export type KycLedger = {
+  readonly [N in KycTransactionName as Uncapitalize<N>]: (
+    ...args: KycTransactions[N]['args']
+  ) => Promise<KycTransactions[N]['result']>;
+};
 
-export interface Commitment {
-  readonly schema: string;
-  readonly level: number;
-  readonly digests: readonly string[];
-  readonly validFrom: string;
-  readonly validUntil: string;
-}
+/** Runs one transaction of the table with its typed arguments; resolves to its parsed result. */
+export type LedgerInvoker = (name: KycTransactionName, args: readonly unknown[]) => Promise<unknown>;
 
-/** An attestation as the ledger stores it (protocol/src/attestation.ts). */
-export type AttestationRecord = Attestation;
+const methodName = (name: KycTransactionName): string => name.charAt(0).toLowerCase() + name.slice(1);
 
-export interface HistoryEntry {
-  readonly txId: string;
-  readonly timestamp: string;
-  readonly isDelete: boolean;
-  readonly record?: AttestationRecord;
-}
-
-export type VerifiedStatus =
-  | {
-      readonly personId: string;
-      readonly verified: true;
-      readonly certifier: string;
-      readonly kind: string;
-      readonly level: number;
-      readonly validUntil: string;
-      readonly version: number;
-    }
-  | { readonly personId: string; readonly verified: false; readonly reason: string };
-
-/** What the bank sends to VerifyPresentation in the transient map (never in arguments). */
-export type PresentationInput = PresentationTransient;
-
-/** What a verification confirmed: claim names only, never values. */
-export interface Confirmation {
-  readonly registrationId: string;
-  readonly personId: string;
-  readonly certifier: string;
-  readonly kind: string;
-  readonly level: number;
-  readonly recordVersion: number;
-  readonly claims: readonly string[];
-  readonly verifiedAt: string;
-  readonly txId: string;
-}
-
-/** VerifyPresentation's answer. */
-export interface VerificationResult extends Confirmation {
-  readonly verified: true;
-  readonly validUntil: string;
-}
-
-/** The bank's private record of a verification. */
-export interface Receipt extends Confirmation {
-  readonly consentId: string;
-}
-
-export interface Usage {
-  readonly bank: string;
-  readonly verifications: number;
-  readonly from: string;
-  readonly to: string;
-}
-
-export interface KycLedger {
-  readonly certify: (personId: string, requestJws: string, commitment: Commitment) => Promise<AttestationRecord>;
-  readonly renew: (
-    personId: string,
-    kind: string,
-    requestJws: string,
-    commitment: Commitment,
-  ) => Promise<AttestationRecord>;
-  readonly revoke: (personId: string, kind: string, reason: string) => Promise<AttestationRecord>;
-  readonly getAttestation: (personId: string, certifier: string, kind: string) => Promise<AttestationRecord>;
-  readonly getAttestations: (personId: string) => Promise<readonly AttestationRecord[]>;
-  readonly getHistory: (personId: string, certifier: string, kind: string) => Promise<readonly HistoryEntry[]>;
-  readonly isVerified: (
-    personId: string,
-    minLevel: number,
-    trustedCertifiers: readonly string[],
-  ) => Promise<VerifiedStatus>;
-  /** Endorsed by the caller's own organisation only, so the transient disclosures stay inside it. */
-  readonly verifyPresentation: (registrationId: string, presentation: PresentationInput) => Promise<VerificationResult>;
-  readonly eraseReceipts: (personId: string) => Promise<{ readonly personId: string; readonly erased: number }>;
-  readonly getReceipts: (personId: string) => Promise<readonly Receipt[]>;
-  readonly getUsage: (from: string, to: string) => Promise<Usage>;
+/** The ledger client over any invoker: one method per row of the table. */
+export function kycLedgerFrom(invoke: LedgerInvoker): KycLedger {
+  return Object.fromEntries(
+    KYC_TRANSACTION_NAMES.map((name) => [methodName(name), (...args: unknown[]) => invoke(name, args)]),
+  ) as KycLedger;
 }
 
 export interface KycLedgerOptions {
@@ -110,9 +49,6 @@ export interface KycLedgerOptions {
 }
 
 const decoder = new TextDecoder();
-/** The chaincode's limit of receipts per EraseReceipts transaction. */
-const MAX_ERASED_PER_TRANSACTION = 100;
-
 /** Attempts at handing an endorsed transaction to ordering while no orderer accepts it (leader election). */
 const ORDERING_ATTEMPTS = 8;
 
@@ -152,62 +88,48 @@ async function submitRidingOverOrdering(
   return commit.getResult();
 }
 
-/** Creates the ledger client for one identity's contract. */
-export function newKycLedger(options: Readonly<KycLedgerOptions>): KycLedger {
+/** The invoker for one identity's contract: kind and endorsement come from the table. */
+export function contractInvoker(options: Readonly<KycLedgerOptions>): LedgerInvoker {
   const { contract, mspId } = options;
-
-  async function timed<T>(operation: string, run: () => Promise<Uint8Array>): Promise<T> {
+  return async (name, args) => {
     const started = process.hrtime.bigint();
     try {
-      // The chaincode's results are JSON whose shapes docs/contract.md defines.
-      return JSON.parse(decoder.decode(await run())) as T;
+      const spec = KYC_TRANSACTIONS[name];
+      const encoded = encodeArguments(name, args as KycTransactions[typeof name]['args']);
+      const proposal: ProposalOptions = {
+        arguments: encoded.arguments,
+        ...(Object.keys(encoded.transientData).length > 0 ? { transientData: encoded.transientData } : {}),
+        ...(spec.endorsement === 'own-org' ? { endorsingOrganizations: [mspId] } : {}),
+      };
+      const bytes =
+        spec.kind === 'submit'
+          ? await submitRidingOverOrdering(contract, name, proposal)
+          : await contract.evaluate(name, proposal);
+      // The chaincode's results are JSON whose shapes protocol/src/ledger-api.ts defines.
+      return JSON.parse(decoder.decode(bytes)) as unknown;
     } catch (err) {
       throw toKycError(err);
     } finally {
-      options.observe?.(operation, Number(process.hrtime.bigint() - started) / 1e9);
+      options.observe?.(name, Number(process.hrtime.bigint() - started) / 1e9);
     }
-  }
-
-  const submit = <T>(name: string, ...args: string[]): Promise<T> =>
-    timed<T>(name, () => submitRidingOverOrdering(contract, name, { arguments: args }));
-  const evaluate = <T>(name: string, ...args: string[]): Promise<T> =>
-    timed<T>(name, () => contract.evaluateTransaction(name, ...args));
-  const ownOrg = <T>(name: string, args: string[], transient?: Record<string, Uint8Array>): Promise<T> =>
-    timed<T>(name, () =>
-      submitRidingOverOrdering(contract, name, {
-        arguments: args,
-        endorsingOrganizations: [mspId],
-        ...(transient ? { transientData: transient } : {}),
-      }),
-    );
-  const ownOrgRead = <T>(name: string, args: string[]): Promise<T> =>
-    timed<T>(name, () => contract.evaluate(name, { arguments: args, endorsingOrganizations: [mspId] }));
-
-  return {
-    certify: (personId, requestJws, commitment) => submit('Certify', personId, requestJws, JSON.stringify(commitment)),
-    renew: (personId, kind, requestJws, commitment) =>
-      submit('Renew', personId, kind, requestJws, JSON.stringify(commitment)),
-    revoke: (personId, kind, reason) => submit('Revoke', personId, kind, reason),
-    getAttestation: (personId, certifier, kind) => evaluate('GetAttestation', personId, certifier, kind),
-    getAttestations: (personId) => evaluate('GetAttestations', personId),
-    getHistory: (personId, certifier, kind) => evaluate('GetHistory', personId, certifier, kind),
-    isVerified: (personId, minLevel, trusted) =>
-      evaluate('IsVerified', personId, String(minLevel), JSON.stringify(trusted)),
-    verifyPresentation: (registrationId, presentation) =>
-      ownOrg('VerifyPresentation', [registrationId], {
-        presentation: new TextEncoder().encode(JSON.stringify(presentation)),
-      }),
-    // Fabric refuses private writes after a private range query in one transaction: list, then purge by name.
-    eraseReceipts: async (personId) => {
-      const receipts = await ownOrgRead<readonly Receipt[]>('GetReceipts', [personId]);
-      let erased = 0;
-      for (let i = 0; i < receipts.length; i += MAX_ERASED_PER_TRANSACTION) {
-        const ids = receipts.slice(i, i + MAX_ERASED_PER_TRANSACTION).map((r) => r.registrationId);
-        erased += (await ownOrg<{ erased: number }>('EraseReceipts', [personId, JSON.stringify(ids)])).erased;
-      }
-      return { personId, erased };
-    },
-    getReceipts: (personId) => ownOrgRead('GetReceipts', [personId]),
-    getUsage: (from, to) => ownOrgRead('GetUsage', [from, to]),
   };
+}
+
+/** Creates the ledger client for one identity's contract. */
+export function newKycLedger(options: Readonly<KycLedgerOptions>): KycLedger {
+  return kycLedgerFrom(contractInvoker(options));
+}
+
+/**
+ * Erases every receipt the caller's organisation holds about a person. Fabric refuses private writes after a
+ * private range query in one transaction, so this lists them, then purges them by name, in batches.
+ */
+export async function eraseAllReceipts(ledger: KycLedger, personId: string): Promise<Erasure> {
+  const receipts = await ledger.getReceipts(personId);
+  let erased = 0;
+  for (let i = 0; i < receipts.length; i += MAX_ERASED_PER_TRANSACTION) {
+    const ids = receipts.slice(i, i + MAX_ERASED_PER_TRANSACTION).map((r) => r.registrationId);
+    erased += (await ledger.eraseReceipts(personId, ids)).erased;
+  }
+  return { personId, erased };
 }

@@ -1,23 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import {
+  checkConsent,
   CLAIM_NAME,
   KycError,
   LEVELS,
   MAX_CLAIMS,
-  TYP,
-  assertFresh,
-  disclosuresHash,
-  parseConsentPayload,
   parseDisclosure,
   parsePresentation,
   publicKeyFromDidKey,
-  verifyJws,
   type AssuranceLevel,
   type Es256Signer,
   type Presentation,
   type RegistrationPayload,
 } from '../../../protocol/src';
-import type { KycLedger, VerificationResult } from '../../../gateway/src/ledger/kyc-ledger';
+import type { KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
+import type { VerificationResult } from '../../../protocol/src';
 import type { JsonObject, KycStore, NewRecord, StoredRecord } from '../../../store/src';
 import { sweepExpired } from '../common/sweep';
 
@@ -359,21 +356,17 @@ export class RegistrationService {
 
   /** Off-ledger checks of the consent, so garbage never costs a transaction; returns the disclosed claims. */
   #checkConsent(registration: Registration, p: Presentation): Record<string, string> {
-    const consent = parseConsentPayload(verifyJws(p.consent, TYP.consent, publicKeyFromDidKey(p.personId)).payload);
-    const bound =
-      consent.sub === p.personId &&
-      consent.aud === this.#options.mspId &&
-      consent.registration_id === registration.id &&
-      consent.nonce === registration.nonce &&
-      consent.certifier === p.certifier &&
-      consent.kind === p.kind;
-    if (!bound) {
-      throw new KycError('KYC_MISMATCH', 'the consent is for another person, bank, registration or record');
-    }
-    assertFresh(consent.iat, consent.exp, Math.floor(this.#now().getTime() / 1000), 'consent');
-    if (consent.disclosures_hash !== disclosuresHash(p.disclosures)) {
-      throw new KycError('KYC_MISMATCH', 'the consent does not cover these disclosures');
-    }
+    checkConsent(
+      p.consent,
+      {
+        ...p,
+        publicKey: publicKeyFromDidKey(p.personId),
+        bank: this.#options.mspId,
+        registrationId: registration.id,
+        nonce: registration.nonce,
+      },
+      Math.floor(this.#now().getTime() / 1000),
+    );
     return disclosedClaims(p.disclosures, registration.claims);
   }
 }

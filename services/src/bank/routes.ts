@@ -4,7 +4,7 @@ import { KycError } from '../../../protocol/src';
 import { authenticate, type Principal, type TokenDirectory } from '../http/auth';
 import { errorBodySchema, publicRateLimit } from '../http/app';
 import type { ServiceMetrics } from '../http/metrics';
-import type { KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
+import { eraseAllReceipts, type KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
 import { officerRoutes, type OfficerEnrollment } from '../common/officer-routes';
 import type { RegistrationLimits } from './registration-limits';
 import type { Registration, RegistrationService } from './registrations';
@@ -178,7 +178,7 @@ export function bankRoutes(deps: BankRouteDeps): (app: FastifyInstance) => void 
       },
       async (request) => {
         const who = await officer(request);
-        const ledger = await deps.ledgerFor(who.name).eraseReceipts(request.params.personId);
+        const ledger = await eraseAllReceipts(deps.ledgerFor(who.name), request.params.personId);
         return { ...ledger, forgottenResults: await deps.registrations.forgetPerson(request.params.personId) };
       },
     );

@@ -1,23 +1,19 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import {
+  assertValidClaims,
+  checkCertificationRequest,
+  createDisclosure,
   KycError,
   LEVELS,
-  MAX_CERTIFICATION_REQUEST_LIFETIME_SECONDS,
-  RECORD_KIND,
-  TYP,
-  assertFresh,
-  assertValidClaims,
-  claimsHash,
-  createDisclosure,
-  parseCertificationRequestPayload,
   publicKeyFromDidKey,
+  RECORD_KIND,
   sha256Base64Url,
   verifyCollectionRequest,
-  verifyJws,
   type AssuranceLevel,
   type Claims,
 } from '../../../protocol/src';
-import type { AttestationRecord, Commitment, KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
+import type { KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
+import type { Attestation, Commitment } from '../../../protocol/src';
 import type { CertifierLimits } from '../config';
 import type { JsonObject, KycStore, NewRecord, StoredRecord } from '../../../store/src';
 import { sweepExpired } from '../common/sweep';
@@ -248,20 +244,16 @@ export class CertificationService {
     if (!RECORD_KIND.test(input.kind)) {
       throw new KycError('KYC_INVALID_ARGUMENT', `kind must match ${RECORD_KIND.source}`);
     }
-    const jws = verifyJws(input.request, TYP.certificationRequest, publicKeyFromDidKey(input.personId));
-    const payload = parseCertificationRequestPayload(jws.payload);
-    if (payload.sub !== input.personId || payload.aud !== this.#options.mspId || payload.kind !== input.kind) {
-      throw new KycError('KYC_INVALID_ARGUMENT', `the request must name this person, ${this.#options.mspId} and kind`);
-    }
-    if (payload.claims_hash !== claimsHash(input.claims, input.claimsSalt)) {
-      throw new KycError('KYC_MISMATCH', 'claims_hash does not match the claims submitted');
-    }
-    assertFresh(
-      payload.iat,
-      payload.exp,
+    const { payload } = checkCertificationRequest(
+      input.request,
+      {
+        personId: input.personId,
+        publicKey: publicKeyFromDidKey(input.personId),
+        certifier: this.#options.mspId,
+        kind: input.kind,
+        claims: { claims: input.claims, salt: input.claimsSalt },
+      },
       Math.floor(this.#now().getTime() / 1000),
-      'certification request',
-      MAX_CERTIFICATION_REQUEST_LIFETIME_SECONDS,
     );
     return payload;
   }
@@ -344,9 +336,10 @@ export class CertificationService {
    * pending. The move from pending is a compare-and-set: if another officer or replica decided meanwhile,
    * KYC_CONFLICT (the ledger refuses a second use of the request anyway).
    */
-  async approve(id: string, officer: string, level: number): Promise<Certification> {
+  async approve(id: string, officer: string, requestedLevel: number): Promise<Certification> {
     const certification = await this.#pending(id);
-    if (!LEVELS.includes(level as AssuranceLevel)) {
+    const level = requestedLevel as AssuranceLevel;
+    if (!LEVELS.includes(level)) {
       throw new KycError('KYC_INVALID_ARGUMENT', 'level must be 1, 2 or 3');
     }
     if (certification.claims === undefined)
@@ -423,7 +416,7 @@ export class CertificationService {
     return fromRecord(done);
   }
 
-  async #commit(certification: Certification, officer: string, commitment: Commitment): Promise<AttestationRecord> {
+  async #commit(certification: Certification, officer: string, commitment: Commitment): Promise<Attestation> {
     const ledger = this.#options.ledgerFor(officer);
     const exists = await ledger.getAttestation(certification.personId, this.#options.mspId, certification.kind).then(
       () => true,

@@ -4,6 +4,7 @@ import { authenticate, type Principal, type TokenDirectory } from '../http/auth'
 import { errorBodySchema, publicRateLimit } from '../http/app';
 import type { ServiceMetrics } from '../http/metrics';
 import type { KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
+import { REVOCATION_REASONS } from '../../../protocol/src';
 import type { Certification, CertificationService } from './certifications';
 import { officerRoutes, type OfficerEnrollment } from '../common/officer-routes';
 
@@ -65,9 +66,7 @@ const ReasonBody = Type.Object(
 );
 const RevokeBody = Type.Object(
   {
-    reason: Type.Union(
-      ['data-changed', 'fraud-suspected', 'person-request', 'certifier-error', 'other'].map((r) => Type.Literal(r)),
-    ),
+    reason: Type.Union(REVOCATION_REASONS.map((r) => Type.Literal(r))),
   },
   { additionalProperties: false },
 );

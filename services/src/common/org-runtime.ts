@@ -22,7 +22,12 @@ import {
 } from '../../../gateway/src/fabric';
 import type { Hsm, HsmToken } from '../../../gateway/src/hsm';
 import { toKycError } from '../../../gateway/src/errors';
-import { newKycLedger, type KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
+import {
+  contractInvoker,
+  kycLedgerFrom,
+  type KycLedger,
+  type LedgerInvoker,
+} from '../../../gateway/src/ledger/kyc-ledger';
 import type { KycStore } from '../../../store/src';
 import type { StoreConfig } from '../config';
 import { ResilientStore } from './resilient-store';
@@ -100,7 +105,7 @@ class Runtime implements OrgRuntime {
   /** Per officer: the failover client over all peers. */
   readonly #ledgers = new Map<string, KycLedger>();
   /** Per peer and officer: the client through that peer. */
-  readonly #peerLedgers = new Map<string, KycLedger>();
+  readonly #peerInvokers = new Map<string, LedgerInvoker>();
   readonly #options: OrgRuntimeOptions;
   #current = 0;
 
@@ -132,7 +137,7 @@ class Runtime implements OrgRuntime {
       this.#identity(enrollmentId);
       ledger = failover(
         this.#clients.length,
-        (peerIndex) => this.#ledgerAt(enrollmentId, peerIndex),
+        (peerIndex) => this.#invokerAt(enrollmentId, peerIndex),
         () => this.#current,
         (next) => {
           this.#current = next;
@@ -143,25 +148,25 @@ class Runtime implements OrgRuntime {
     return ledger;
   }
 
-  /** The officer's ledger client through one peer, made once: one Gateway per officer and peer. */
-  #ledgerAt(enrollmentId: string, peerIndex: number): KycLedger {
+  /** The officer's ledger invoker through one peer, made once: one Gateway per officer and peer. */
+  #invokerAt(enrollmentId: string, peerIndex: number): LedgerInvoker {
     const key = `${String(peerIndex)}/${enrollmentId}`;
-    let ledger = this.#peerLedgers.get(key);
-    if (ledger === undefined) {
+    let invoker = this.#peerInvokers.get(key);
+    if (invoker === undefined) {
       const client = this.#clients[peerIndex];
       if (client === undefined)
         throw new KycError('KYC_INTERNAL', `${this.org.mspId} has no peer ${String(peerIndex)}`);
       const gateway = connect(gatewayConnectOptions(client, this.#identity(enrollmentId), this.token));
       this.#gateways.push(gateway);
       const contract = gateway.getNetwork(this.network.channel).getContract(this.network.chaincodes.kyc ?? 'kyc');
-      ledger = newKycLedger({
+      invoker = contractInvoker({
         contract,
         mspId: this.org.mspId,
         ...(this.#options.observe ? { observe: this.#options.observe } : {}),
       });
-      this.#peerLedgers.set(key, ledger);
+      this.#peerInvokers.set(key, invoker);
     }
-    return ledger;
+    return invoker;
   }
 
   signerFor(enrollmentId: string): { readonly sign: Es256Signer; readonly certificateChainPem: readonly string[] } {
@@ -216,41 +221,26 @@ class Runtime implements OrgRuntime {
 }
 
 /**
- * Wraps per-peer ledger clients: a call that finds its peer unreachable (KYC_UNAVAILABLE before anything
+ * Wraps per-peer ledger invokers: a call that finds its peer unreachable (KYC_UNAVAILABLE before anything
  * was submitted for ordering) is retried once on the next peer, which then becomes the current one.
  */
 function failover(
   peers: number,
-  at: (peerIndex: number) => KycLedger,
+  at: (peerIndex: number) => LedgerInvoker,
   current: () => number,
   setCurrent: (peerIndex: number) => void,
 ): KycLedger {
-  const call =
-    <A extends unknown[], R>(pick: (ledger: KycLedger) => (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      const first = current();
-      try {
-        return await pick(at(first))(...args);
-      } catch (err) {
-        if (peers < 2 || !(err instanceof KycError) || err.code !== 'KYC_UNAVAILABLE' || !unreachable(err)) throw err;
-        const next = (first + 1) % peers;
-        setCurrent(next);
-        return pick(at(next))(...args);
-      }
-    };
-  return {
-    certify: call((l) => l.certify),
-    renew: call((l) => l.renew),
-    revoke: call((l) => l.revoke),
-    getAttestation: call((l) => l.getAttestation),
-    getAttestations: call((l) => l.getAttestations),
-    getHistory: call((l) => l.getHistory),
-    isVerified: call((l) => l.isVerified),
-    verifyPresentation: call((l) => l.verifyPresentation),
-    eraseReceipts: call((l) => l.eraseReceipts),
-    getReceipts: call((l) => l.getReceipts),
-    getUsage: call((l) => l.getUsage),
-  };
+  return kycLedgerFrom(async (name, args) => {
+    const first = current();
+    try {
+      return await at(first)(name, args);
+    } catch (err) {
+      if (peers < 2 || !(err instanceof KycError) || err.code !== 'KYC_UNAVAILABLE' || !unreachable(err)) throw err;
+      const next = (first + 1) % peers;
+      setCurrent(next);
+      return at(next)(name, args);
+    }
+  });
 }
 
 /** True when the failure happened while reaching the peer (endorsement or evaluation), not after submitting. */

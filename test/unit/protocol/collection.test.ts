@@ -7,7 +7,7 @@ import {
   decodeJws,
   verifyCollectionRequest,
 } from '../../../protocol/src';
-import { newPerson } from '../../support/kyc-fixtures';
+import { newPerson } from '../../../protocol/testing/simulated-person';
 
 const isCode =
   (code: string) =>

@@ -9,8 +9,9 @@ import {
   newPerson,
   nowSeconds,
   type TestPerson,
-} from '../../support/kyc-fixtures';
-import type { AttestationRecord, KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
+} from '../../../protocol/testing/simulated-person';
+import type { KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
+import { KYC_TRANSACTION_NAMES, type Attestation } from '../../../protocol/src';
 import { openHsm } from '../../../gateway/src/hsm';
 import { openStore, sqlitePathFor, type KycStore } from '../../../store/src';
 import { softHsm } from '../../support/softhsm';
@@ -42,27 +43,21 @@ export function consent(
 
 export type StubLedger = { [K in keyof KycLedger]: sinon.SinonStub };
 
-/** A ledger whose every method is a sinon stub; by default reads find nothing. */
+/** A ledger whose every method (one per row of the ledger API table) is a sinon stub; reads find nothing. */
 export function stubLedger(): StubLedger {
-  const notFound = () => Promise.reject(new KycError('KYC_NOT_FOUND', 'no record'));
-  return {
-    certify: sinon.stub(),
-    renew: sinon.stub(),
-    revoke: sinon.stub(),
-    getAttestation: sinon.stub().callsFake(notFound),
-    getAttestations: sinon.stub().resolves([]),
-    getHistory: sinon.stub().resolves([]),
-    isVerified: sinon.stub(),
-    verifyPresentation: sinon.stub(),
-    eraseReceipts: sinon.stub(),
-    getReceipts: sinon.stub().resolves([]),
-    getUsage: sinon.stub(),
-  };
+  const stubs = Object.fromEntries(
+    KYC_TRANSACTION_NAMES.map((name) => [name.charAt(0).toLowerCase() + name.slice(1), sinon.stub()]),
+  ) as StubLedger;
+  stubs.getAttestation.rejects(new KycError('KYC_NOT_FOUND', 'no record'));
+  stubs.getAttestations.resolves([]);
+  stubs.getHistory.resolves([]);
+  stubs.getReceipts.resolves([]);
+  return stubs;
 }
 
 /** What the ledger answers to Certify/Renew: echoes the commitment the way the chaincode stores it. */
-export function recordFrom(personId: string, certifier: string, args: unknown[], version = 1): AttestationRecord {
-  const commitment = args[args.length - 1] as AttestationRecord;
+export function recordFrom(personId: string, certifier: string, args: unknown[], version = 1): Attestation {
+  const commitment = args[args.length - 1] as Attestation;
   return {
     ...commitment,
     docType: 'kyc.attestation',

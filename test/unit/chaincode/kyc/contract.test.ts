@@ -2,9 +2,10 @@ import '../quiet-logs';
 import assert from 'node:assert/strict';
 import { JSONSerializer } from 'fabric-contract-api';
 import ChaincodeFromContract from 'fabric-shim/lib/contract-spi/chaincodefromcontract';
-import { KycError } from '../../../../protocol/src';
+import { KYC_TRANSACTIONS, KycError } from '../../../../protocol/src';
 import { contracts as kycContracts } from '../../../../chaincode/src/kyc';
 import { KycContract } from '../../../../chaincode/src/kyc/contract';
+import { PRESENTATION_TRANSIENT_KEY } from '../../../../chaincode/src/kyc/presentation-input';
 import { issueCertificate } from '../certificates';
 import { CALLERS, CERTIFIER_MSP, FakeLedger, TEST_ENV, rejectsWithCode } from '../fakes';
 import type { FakeTransaction } from '../fakes';
@@ -76,7 +77,7 @@ describe('kyc contract as fabric-shim runs it', () => {
     assert.deepEqual(chaincode._splitFunctionName('kyc:IsVerified'), { contractName: 'kyc', function: 'IsVerified' });
   });
 
-  it('declares every transaction with string parameters, a string result and the right submit/evaluate tag', () => {
+  it('implements exactly the ledger API table: names, parameters, submit/evaluate, string parameters and results', () => {
     const transactions = chaincode.metadata.contracts.kyc?.transactions ?? [];
     const summary = Object.fromEntries(
       transactions.map((t) => [
@@ -84,19 +85,20 @@ describe('kyc contract as fabric-shim runs it', () => {
         { evaluate: t.tag.includes('EVALUATE'), params: t.parameters?.map((p) => p.name) },
       ]),
     );
-    assert.deepEqual(summary, {
-      Certify: { evaluate: false, params: ['personId', 'requestJws', 'commitment'] },
-      Renew: { evaluate: false, params: ['personId', 'kind', 'requestJws', 'commitment'] },
-      Revoke: { evaluate: false, params: ['personId', 'kind', 'reason'] },
-      GetAttestation: { evaluate: true, params: ['personId', 'certifier', 'kind'] },
-      GetAttestations: { evaluate: true, params: ['personId'] },
-      GetHistory: { evaluate: true, params: ['personId', 'certifier', 'kind'] },
-      IsVerified: { evaluate: true, params: ['personId', 'minLevel', 'trustedCertifiers'] },
-      VerifyPresentation: { evaluate: false, params: ['registrationId'] },
-      EraseReceipts: { evaluate: false, params: ['personId', 'registrationIds'] },
-      GetReceipts: { evaluate: true, params: ['personId'] },
-      GetUsage: { evaluate: true, params: ['from', 'to'] },
-    });
+    // The contract implements exactly the ledger API table (protocol/src/ledger-api.ts); transient
+    // parameters travel in the transient map, so the contract does not declare them.
+    const expected = Object.fromEntries(
+      Object.entries(KYC_TRANSACTIONS).map(([name, spec]) => [
+        name,
+        {
+          evaluate: spec.kind === 'evaluate',
+          params: spec.params.filter((p) => p.encoding !== 'transient').map((p) => p.name),
+        },
+      ]),
+    );
+    assert.deepEqual(summary, expected);
+    const transient = KYC_TRANSACTIONS.VerifyPresentation.params.find((p) => p.encoding === 'transient');
+    assert.equal(transient?.name, PRESENTATION_TRANSIENT_KEY);
     for (const transaction of transactions) {
       assert.equal(transaction.returns?.type, 'string', transaction.name);
       assert.ok(

@@ -126,7 +126,8 @@ describe('certifier service: certifications', () => {
     const other = newPerson();
     const cases: [string, () => Promise<{ personId: string; request: string; claims: unknown }>][] = [
       [
-        'KYC_INVALID_ARGUMENT',
+        // One certification-request check (protocol/src/checks.ts) with the contract's codes.
+        'KYC_MISMATCH',
         async () => ({
           personId: person.id,
           claims: CLAIMS,

@@ -8,11 +8,12 @@ import {
   signJws,
   type Claims,
   type Es256Signer,
-} from '../../protocol/src';
+} from '../src';
 
 /**
- * Real protocol objects for tests: a person with a P-256 key, certification requests, commitments with their
- * disclosures, and consents, all signed and salted exactly as the wallet and the certifier make them.
+ * A person simulated in software, for tests and benchmarks (never for production: the key is a plain
+ * KeyObject): a P-256 key, certification requests, commitments with their disclosures, and consents, all
+ * signed and salted exactly as the wallet and the certifier make them.
  */
 
 export interface TestPerson {

@@ -1,0 +1,205 @@
+import type { Attestation, PresentationTransient, RevocationReason } from './attestation';
+import type { AssuranceLevel } from './messages';
+
+/**
+ * The `kyc` chaincode's API: every transaction's name, kind, endorsement, arguments and result, in one
+ * table. The contract (chaincode/src/kyc/contract.ts) implements it (a unit test compares the contract's
+ * metadata with this table), and the ledger client (gateway/src/ledger), the services' fakes and the bench
+ * are derived from it. Adding a transaction: a row here, a method in the contract; nothing else by hand.
+ * Shapes and rules: docs/contract.md.
+ */
+
+/** What a certifier commits to: salted digests of the verified claims, with level and validity. */
+export interface Commitment {
+  readonly schema: string;
+  readonly level: AssuranceLevel;
+  /** Sorted ascending, distinct. */
+  readonly digests: readonly string[];
+  /** Canonical ISO-8601 UTC with milliseconds. */
+  readonly validFrom: string;
+  readonly validUntil: string;
+}
+
+/** One change of an attestation, from the ledger's history (deletions carry no record). */
+export interface HistoryEntry {
+  readonly txId: string;
+  readonly timestamp: string;
+  readonly isDelete: boolean;
+  readonly record?: Attestation;
+}
+
+/** IsVerified's answer: the best record that meets the requirement, or why none does. */
+export type VerifiedStatus =
+  | {
+      readonly personId: string;
+      readonly verified: true;
+      readonly certifier: string;
+      readonly kind: string;
+      readonly level: number;
+      readonly validUntil: string;
+      readonly version: number;
+    }
+  | { readonly personId: string; readonly verified: false; readonly reason: string };
+
+/** What a verification confirmed: claim names only, never values. */
+export interface Confirmation {
+  readonly registrationId: string;
+  readonly personId: string;
+  readonly certifier: string;
+  readonly kind: string;
+  readonly level: number;
+  readonly recordVersion: number;
+  readonly claims: readonly string[];
+  readonly verifiedAt: string;
+  readonly txId: string;
+}
+
+/** VerifyPresentation's answer. */
+export interface VerificationResult extends Confirmation {
+  readonly verified: true;
+  readonly validUntil: string;
+}
+
+/** The bank's private record of a verification. */
+export interface Receipt extends Confirmation {
+  readonly consentId: string;
+}
+
+export interface Erasure {
+  readonly personId: string;
+  readonly erased: number;
+}
+
+export interface Usage {
+  readonly bank: string;
+  readonly verifications: number;
+  readonly from: string;
+  readonly to: string;
+}
+
+/** Each transaction's arguments (in order) and result, as TypeScript sees them on both sides. */
+export interface KycTransactions {
+  Certify: { args: [personId: string, requestJws: string, commitment: Commitment]; result: Attestation };
+  Renew: { args: [personId: string, kind: string, requestJws: string, commitment: Commitment]; result: Attestation };
+  Revoke: { args: [personId: string, kind: string, reason: RevocationReason]; result: Attestation };
+  GetAttestation: { args: [personId: string, certifier: string, kind: string]; result: Attestation };
+  GetAttestations: { args: [personId: string]; result: readonly Attestation[] };
+  GetHistory: { args: [personId: string, certifier: string, kind: string]; result: readonly HistoryEntry[] };
+  IsVerified: {
+    args: [personId: string, minLevel: AssuranceLevel, trustedCertifiers: readonly string[]];
+    result: VerifiedStatus;
+  };
+  VerifyPresentation: {
+    args: [registrationId: string, presentation: PresentationTransient];
+    result: VerificationResult;
+  };
+  EraseReceipts: { args: [personId: string, registrationIds: readonly string[]]; result: Erasure };
+  GetReceipts: { args: [personId: string]; result: readonly Receipt[] };
+  GetUsage: { args: [from: string, to: string]; result: Usage };
+}
+
+export type KycTransactionName = keyof KycTransactions;
+
+/**
+ * How an argument travels: `text` as is, `number` in decimal, `json` as JSON text, `transient` as JSON in
+ * the transient map under the parameter's name (private inputs: never in the block).
+ */
+export type ArgumentEncoding = 'text' | 'number' | 'json' | 'transient';
+
+export interface ParameterSpec {
+  readonly name: string;
+  readonly encoding: ArgumentEncoding;
+}
+
+export interface TransactionSpec {
+  /** `submit` is ordered and committed; `evaluate` only queries one peer. */
+  readonly kind: 'submit' | 'evaluate';
+  /**
+   * `policy`: endorsed as the chaincode's endorsement policy requires. `own-org`: endorsed (or evaluated) by
+   * the caller's organisation alone, because it reads or writes that organisation's private data.
+   */
+  readonly endorsement: 'policy' | 'own-org';
+  readonly params: readonly ParameterSpec[];
+}
+
+type Specs = {
+  readonly [N in KycTransactionName]: TransactionSpec & {
+    readonly params: { length: KycTransactions[N]['args']['length'] };
+  };
+};
+
+const text = (name: string): ParameterSpec => ({ name, encoding: 'text' });
+const json = (name: string): ParameterSpec => ({ name, encoding: 'json' });
+
+export const KYC_TRANSACTIONS: Specs = {
+  Certify: {
+    kind: 'submit',
+    endorsement: 'policy',
+    params: [text('personId'), text('requestJws'), json('commitment')],
+  },
+  Renew: {
+    kind: 'submit',
+    endorsement: 'policy',
+    params: [text('personId'), text('kind'), text('requestJws'), json('commitment')],
+  },
+  Revoke: { kind: 'submit', endorsement: 'policy', params: [text('personId'), text('kind'), text('reason')] },
+  GetAttestation: {
+    kind: 'evaluate',
+    endorsement: 'policy',
+    params: [text('personId'), text('certifier'), text('kind')],
+  },
+  GetAttestations: { kind: 'evaluate', endorsement: 'policy', params: [text('personId')] },
+  GetHistory: { kind: 'evaluate', endorsement: 'policy', params: [text('personId'), text('certifier'), text('kind')] },
+  IsVerified: {
+    kind: 'evaluate',
+    endorsement: 'policy',
+    params: [text('personId'), { name: 'minLevel', encoding: 'number' }, json('trustedCertifiers')],
+  },
+  VerifyPresentation: {
+    kind: 'submit',
+    endorsement: 'own-org',
+    params: [text('registrationId'), { name: 'presentation', encoding: 'transient' }],
+  },
+  EraseReceipts: { kind: 'submit', endorsement: 'own-org', params: [text('personId'), json('registrationIds')] },
+  GetReceipts: { kind: 'evaluate', endorsement: 'own-org', params: [text('personId')] },
+  GetUsage: { kind: 'evaluate', endorsement: 'own-org', params: [text('from'), text('to')] },
+};
+
+export const KYC_TRANSACTION_NAMES = Object.keys(KYC_TRANSACTIONS) as readonly KycTransactionName[];
+
+/** The chaincode's limit of receipts per EraseReceipts transaction. */
+export const MAX_ERASED_PER_TRANSACTION = 100;
+
+/** A transaction's arguments as they travel: positional strings, and the transient map. */
+export interface EncodedArguments {
+  readonly arguments: string[];
+  readonly transientData: Record<string, Uint8Array>;
+}
+
+const encoder = new TextEncoder();
+
+function encodeOne(encoding: ArgumentEncoding, value: unknown): string {
+  switch (encoding) {
+    case 'text':
+      return value as string;
+    case 'number':
+      return String(value);
+    default:
+      return JSON.stringify(value);
+  }
+}
+
+/** Encodes a transaction's typed arguments the way its table row says. */
+export function encodeArguments<N extends KycTransactionName>(
+  name: N,
+  args: Readonly<KycTransactions[N]['args']>,
+): EncodedArguments {
+  const positional: string[] = [];
+  const transientData: Record<string, Uint8Array> = {};
+  KYC_TRANSACTIONS[name].params.forEach((param, index) => {
+    const value = encodeOne(param.encoding, (args as readonly unknown[])[index]);
+    if (param.encoding === 'transient') transientData[param.name] = encoder.encode(value);
+    else positional.push(value);
+  });
+  return { arguments: positional, transientData };
+}
