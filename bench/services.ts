@@ -99,7 +99,7 @@ async function startServices(mode: Mode, portShift: number): Promise<Services> {
     return serviceClient(url, token);
   };
   services.certOfficer = await enroll(services.certifierUrl, 'bench');
-  services.bankOfficer = await enroll(services.bankUrl, 'benchclerk');
+  services.bankOfficer = await enroll(services.bankUrl, 'benchverifier');
   return services;
 }
 

@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   );
 
   step('Bank admin enrolls a bank officer', "kyc.role=bank-verifier; key in the bank org's HSM token");
-  const bankOfficerName = freshOfficerName('clerk');
+  const bankOfficerName = freshOfficerName('verifier');
   const bankOfficer = await enrollOfficer(
     bankCfg.publicUrl,
     adminToken('KYC_BANK_ADMIN_TOKEN', bankCfg.dataDir),

@@ -80,3 +80,5 @@ export type {
   CheckedConsent,
   ConsentExpectation,
 } from './checks';
+export { ROLES, ROLE_ATTRIBUTE } from './roles';
+export type { Role } from './roles';

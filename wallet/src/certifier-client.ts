@@ -5,11 +5,16 @@ import {
   NONCE,
   RECORD_KIND,
   createCollectionRequest,
-  type Claims,
   type Es256Signer,
 } from '../../protocol/src';
 import { isIsoUtc, parseRecordReference, type RecordReference } from './credential';
 import { checkServiceUrl, requestJson, type HttpOptions } from './http';
+import type {
+  CertificationStatusAnswer,
+  CertificationSubmission,
+  CollectedCertification,
+  NonceAnswer,
+} from '../../protocol/src/http';
 
 /**
  * The certifier service's API as the wallet uses it (docs/protocol.md §Certification):
@@ -23,44 +28,14 @@ import { checkServiceUrl, requestJson, type HttpOptions } from './http';
  * Every answer is checked before it is returned; errors come back as `KycError` with the service's code.
  */
 
-export type CertificationStatus = 'pending' | 'approved' | 'rejected';
-
-export interface NonceResponse {
-  /** Fresh nonce to put in the certification request. */
-  readonly nonce: string;
-  /** The certifier's MSP id: the request's `aud`. */
-  readonly certifier: string;
-  /** When the nonce stops being accepted, ISO 8601 UTC. */
-  readonly expiresAt: string;
-}
-
-export interface CertificationSubmission {
-  readonly personId: string;
-  readonly kind: string;
-  readonly claims: Claims;
-  /** The secret salt of the request's `claims_hash` (never on the ledger). */
-  readonly claimsSalt: string;
-  /** The certification request JWS. */
-  readonly request: string;
-}
-
-export interface SubmitResponse {
-  readonly id: string;
-  readonly status: CertificationStatus;
-}
-
-export interface CertificationState {
-  readonly id: string;
-  readonly status: CertificationStatus;
-  /** Present when approved: one disclosure per claim. */
+/**
+ * A collected certification after the wallet's checks: the protocol's message (protocol/src/http) with its
+ * record reference parsed.
+ */
+export type CertificationState = Omit<CollectedCertification, 'record' | 'disclosures'> & {
   readonly disclosures?: readonly string[];
-  /** Present when approved: where the commitment is on the ledger. */
   readonly record?: RecordReference;
-  /** May be present when rejected: why, in words for the person. */
-  readonly reason?: string;
-  /** Present once the disclosures were collected: they are not handed out again. */
-  readonly collectedAt?: string;
-}
+};
 
 /** The person's key as the collection request needs it. */
 export interface CollectingKey {
@@ -70,11 +45,11 @@ export interface CollectingKey {
 
 export interface CertifierClient {
   /** @throws KycError with the service's code, or KYC_UNAVAILABLE. */
-  requestNonce(): Promise<NonceResponse>;
+  requestNonce(): Promise<NonceAnswer>;
   /** @throws KycError with the service's code, or KYC_UNAVAILABLE. */
-  submit(submission: CertificationSubmission): Promise<SubmitResponse>;
+  submit(submission: CertificationSubmission): Promise<CertificationStatusAnswer>;
   /** Status only (no key needed). @throws KycError with the service's code, or KYC_UNAVAILABLE. */
-  status(id: string): Promise<SubmitResponse>;
+  status(id: string): Promise<CertificationStatusAnswer>;
   /**
    * Collects the outcome with a fresh request signed by `key` for `certifier` (the MSP id of the nonce
    * answer). The certifier hands the disclosures out once.
@@ -99,7 +74,7 @@ function asObject(value: unknown, what: string): Record<string, unknown> {
     : bad(what);
 }
 
-function parseNonceResponse(value: unknown): NonceResponse {
+function parseNonceAnswer(value: unknown): NonceAnswer {
   const { nonce, certifier, expiresAt } = asObject(value, 'nonce');
   if (typeof nonce !== 'string' || !NONCE.test(nonce) || typeof certifier !== 'string' || !MSP_ID.test(certifier)) {
     bad('nonce');
@@ -107,12 +82,12 @@ function parseNonceResponse(value: unknown): NonceResponse {
   return isIsoUtc(expiresAt) ? { nonce, certifier, expiresAt } : bad('nonce expiry');
 }
 
-function parseIdAndStatus(body: Record<string, unknown>): SubmitResponse {
+function parseIdAndStatus(body: Record<string, unknown>): CertificationStatusAnswer {
   const { id, status } = body;
   if (typeof id !== 'string' || !REQUEST_ID.test(id) || typeof status !== 'string' || !STATUSES.includes(status)) {
     bad('certification id or status');
   }
-  return { id, status: status as CertificationStatus };
+  return { id, status: status as CertificationStatusAnswer['status'] };
 }
 
 function parseState(value: unknown, expectedId: string): CertificationState {
@@ -167,7 +142,7 @@ export function certifierClient(baseUrl: string, options: Readonly<HttpOptions> 
     );
   return {
     async requestNonce() {
-      return parseNonceResponse(await post('v1/certifications/nonce', {}));
+      return parseNonceAnswer(await post('v1/certifications/nonce', {}));
     },
     async submit(submission) {
       checkSubmission(submission);

@@ -14,15 +14,7 @@ export {
 } from './certification';
 export type { CertificationRequest, CertificationRequestOptions, PendingCertification } from './certification';
 export { REQUEST_ID, certifierClient } from './certifier-client';
-export type {
-  CertificationState,
-  CertificationStatus,
-  CertificationSubmission,
-  CertifierClient,
-  CollectingKey,
-  NonceResponse,
-  SubmitResponse,
-} from './certifier-client';
+export type { CertificationState, CertifierClient, CollectingKey } from './certifier-client';
 export { credentialClaims, isCurrent, parseCredential, parseRecordReference } from './credential';
 export type { Credential, RecordReference } from './credential';
 export { STORE_FILE, openWalletStore } from './store';
@@ -32,7 +24,7 @@ export { FABRIC_ATTRS_OID, certificateDetails, fabricAttributes } from './certif
 export type { CertificateDetails } from './certificate';
 export { loadTrustFile, trustedCasFor, verifyCertificatePath } from './trust';
 export type { TrustedCas } from './trust';
-export { BANK_VERIFIER_ROLE, ROLE_ATTRIBUTE, verifyRegistration } from './registration';
+export { verifyRegistration } from './registration';
 export type { VerifiedRegistration, VerifyRegistrationOptions } from './registration';
 export { CONSENT_LIFETIME_SECONDS, buildPresentation, submitPresentation } from './presentation';
 export type { BuildPresentationOptions, BuiltPresentation, PresentationPlaintext } from './presentation';

@@ -4,16 +4,15 @@ import {
   decodeJws,
   KycError,
   parseRegistrationPayload,
+  ROLE_ATTRIBUTE,
+  ROLES,
   TYP,
-  verifiesWith,
   type RegistrationPayload,
+  verifiesWith,
 } from '../../protocol/src';
 import { certificateDetails, fabricAttributes } from './certificate';
 import { trustedCasFor, verifyCertificatePath, type TrustedCas } from './trust';
 
-/** The fabric-ca attribute (`kyc.role`) a bank's registration signer must carry, and its value. */
-export const ROLE_ATTRIBUTE = 'kyc.role';
-export const BANK_VERIFIER_ROLE = 'bank-verifier';
 const MAX_X5C_LENGTH = 4;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
@@ -58,10 +57,10 @@ function parseX5c(x5c: readonly string[] | undefined): [X509Certificate, ...X509
 
 function assertBankVerifier(leaf: X509Certificate): void {
   const role = fabricAttributes(certificateDetails(leaf))[ROLE_ATTRIBUTE];
-  if (role !== BANK_VERIFIER_ROLE) {
+  if (role !== ROLES.bankVerifier) {
     throw new KycError(
       'KYC_UNTRUSTED',
-      `the registration signer does not hold ${ROLE_ATTRIBUTE}=${BANK_VERIFIER_ROLE}`,
+      `the registration signer does not hold ${ROLE_ATTRIBUTE}=${ROLES.bankVerifier}`,
     );
   }
 }

@@ -1,5 +1,5 @@
 import type { Context } from 'fabric-contract-api';
-import { KycError, MSP_ID } from '../../../protocol/src';
+import { KycError, MSP_ID, ROLE_ATTRIBUTE, ROLES } from '../../../protocol/src';
 import { peerMsp } from '../common/peer';
 
 /**
@@ -10,9 +10,7 @@ import { peerMsp } from '../common/peer';
  */
 
 /** The fabric-ca ecert attribute that carries a user's KYC role. */
-export const ROLE_ATTRIBUTE = 'kyc.role';
-export const CERTIFIER_ROLE = 'certifier';
-export const BANK_ROLE = 'bank-verifier';
+export { ROLE_ATTRIBUTE } from '../../../protocol/src';
 
 /** Which organisations hold which role, read once from the chaincode server's environment. */
 export interface AccessPolicy {
@@ -66,7 +64,7 @@ function requireRole(ctx: Context, orgs: ReadonlySet<string>, role: string): str
  * @throws KycError KYC_FORBIDDEN otherwise.
  */
 export function requireCertifier(ctx: Context, policy: AccessPolicy): string {
-  return requireRole(ctx, policy.certifierMsps, CERTIFIER_ROLE);
+  return requireRole(ctx, policy.certifierMsps, ROLES.certifier);
 }
 
 /**
@@ -90,7 +88,7 @@ export function requireOwnPeer(ctx: Context, msp: string): void {
  * @throws KycError KYC_FORBIDDEN otherwise.
  */
 export function requireBankOnOwnPeer(ctx: Context, policy: AccessPolicy): string {
-  const msp = requireRole(ctx, policy.bankMsps, BANK_ROLE);
+  const msp = requireRole(ctx, policy.bankMsps, ROLES.bankVerifier);
   requireOwnPeer(ctx, msp);
   return msp;
 }

@@ -11,6 +11,7 @@ import { registrationsJson } from './legacy-state';
 import { RegistrationLimits } from './registration-limits';
 import { RegistrationService } from './registrations';
 import { bankRoutes } from './routes';
+import { ROLES } from '../../../protocol/src';
 
 /** The bank service process: `node dist/services/src/bank/main.js` (see docs/services.md). */
 runMain(async () => {
@@ -62,7 +63,7 @@ runMain(async () => {
         registrations,
         limits,
         directory: officers,
-        officers: officerEnrollment(officers, runtime, 'bank-verifier'),
+        officers: officerEnrollment(officers, runtime, ROLES.bankVerifier),
         ledgerFor,
         renderQrCode,
         metrics,

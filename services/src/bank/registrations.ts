@@ -17,6 +17,7 @@ import type { KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
 import type { VerificationResult } from '../../../protocol/src';
 import type { JsonObject, KycStore, NewRecord, StoredRecord } from '../../../store/src';
 import { sweepExpired } from '../common/sweep';
+import type { RegistrationStatus } from '../../../protocol/src/http';
 
 /**
  * The bank's side of the flow. An officer opens a registration: a random id and nonce, the claims wanted,
@@ -31,8 +32,6 @@ import { sweepExpired } from '../common/sweep';
  * ledger error puts it back to `pending`. A timed sweep returns a `verifying` left by a crashed process; the
  * ledger's own single-use check stays the final word.
  */
-
-export type RegistrationStatus = 'pending' | 'verifying' | 'verified';
 
 export interface VerifiedPerson {
   readonly personId: string;

@@ -1,6 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { KycError } from '../../../protocol/src';
+import {
+  IsoInstantOrEmpty,
+  NewRegistrationBody,
+  PersonId,
+  RegistrationIdParams,
+  ResourceId,
+  type PresentationAnswer,
+  type RegistrationView,
+} from '../../../protocol/src/http';
 import { authenticate, type Principal, type TokenDirectory } from '../http/auth';
 import { errorBodySchema, publicRateLimit } from '../http/app';
 import type { ServiceMetrics } from '../http/metrics';
@@ -23,9 +32,6 @@ export interface BankRouteDeps {
   readonly rateLimitPerMinute: number;
 }
 
-const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$' });
-const PersonId = Type.String({ pattern: '^did:key:zDn[1-9A-HJ-NP-Za-km-z]{46}$' });
-const IsoOrEmpty = Type.String({ pattern: '^$|^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{3})?Z$' });
 const Errors = {
   400: errorBodySchema,
   401: errorBodySchema,
@@ -35,24 +41,11 @@ const Errors = {
   422: errorBodySchema,
 };
 
-const NewRegistrationBody = Type.Object(
-  {
-    claims: Type.Array(Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' }), {
-      minItems: 1,
-      maxItems: 32,
-      examples: [['given_name', 'family_name', 'birthdate']],
-    }),
-    purpose: Type.String({ minLength: 1, maxLength: 200, examples: ['Open a current account'] }),
-    minLevel: Type.Optional(Type.Integer({ minimum: 1, maximum: 3 })),
-  },
-  { additionalProperties: false },
-);
-
-function view(r: Registration): Record<string, unknown> {
+function view(r: Registration): RegistrationView {
   return {
     registrationId: r.id,
     status: r.status,
-    claims: r.claims,
+    claims: [...r.claims],
     minLevel: r.minLevel,
     purpose: r.purpose,
     issuedAt: r.issuedAt,
@@ -97,7 +90,7 @@ export function bankRoutes(deps: BankRouteDeps): (app: FastifyInstance) => void 
           tags: ['officer'],
           security: secured,
           summary: 'Registration status and, once verified, the verified claims',
-          params: Type.Object({ id: Id }),
+          params: RegistrationIdParams,
         },
       },
       async (request) => {
@@ -113,7 +106,7 @@ export function bankRoutes(deps: BankRouteDeps): (app: FastifyInstance) => void 
           tags: ['officer'],
           security: secured,
           summary: 'The registration QR code as PNG or SVG',
-          params: Type.Object({ id: Id, format: Type.Union([Type.Literal('png'), Type.Literal('svg')]) }),
+          params: Type.Object({ id: ResourceId, format: Type.Union([Type.Literal('png'), Type.Literal('svg')]) }),
         },
       },
       async (request, reply) => {
@@ -132,7 +125,7 @@ export function bankRoutes(deps: BankRouteDeps): (app: FastifyInstance) => void 
         schema: {
           tags: ['wallet'],
           summary: "The wallet's encrypted presentation (compact JWE, content-type application/jose)",
-          params: Type.Object({ id: Id }),
+          params: RegistrationIdParams,
           consumes: ['application/jose'],
           response: Errors,
         },
@@ -148,7 +141,7 @@ export function bankRoutes(deps: BankRouteDeps): (app: FastifyInstance) => void 
           const verified = await deps.registrations.present(request.params.id, request.body);
           deps.metrics.outcomes.inc({ operation: 'verify', outcome: 'ok' });
           // The wallet learns what was confirmed, not a copy of the values it sent.
-          return {
+          const answer: PresentationAnswer = {
             registrationId: request.params.id,
             status: 'verified',
             certifier: verified.certifier,
@@ -156,6 +149,7 @@ export function bankRoutes(deps: BankRouteDeps): (app: FastifyInstance) => void 
             claims: Object.keys(verified.claims).sort(),
             txId: verified.txId,
           };
+          return answer;
         } catch (err) {
           deps.metrics.outcomes.inc({
             operation: 'verify',
@@ -203,7 +197,7 @@ export function bankRoutes(deps: BankRouteDeps): (app: FastifyInstance) => void 
           tags: ['officer'],
           security: secured,
           summary: 'Verifications this bank made, optionally in [from, to)',
-          querystring: Type.Object({ from: Type.Optional(IsoOrEmpty), to: Type.Optional(IsoOrEmpty) }),
+          querystring: Type.Object({ from: Type.Optional(IsoInstantOrEmpty), to: Type.Optional(IsoInstantOrEmpty) }),
         },
       },
       async (request) =>

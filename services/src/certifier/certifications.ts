@@ -18,6 +18,7 @@ import type { CertifierLimits } from '../config';
 import type { JsonObject, KycStore, NewRecord, StoredRecord } from '../../../store/src';
 import { sweepExpired } from '../common/sweep';
 import { SERVICE_SECRET_PREFIX } from '../common/officers';
+import type { CertificationStatus } from '../../../protocol/src/http';
 
 /**
  * The certifier's workflow: a person asks for a nonce, submits claims with a certification request signed by
@@ -45,8 +46,6 @@ export const DEFAULT_CERTIFIER_LIMITS: CertifierLimits = {
   maxNoncesPerClient: 10,
   disclosureRetentionSeconds: 7 * 24 * 3600,
 };
-
-export type CertificationStatus = 'pending' | 'approved' | 'rejected';
 
 export interface Certification {
   readonly id: string;

@@ -5,6 +5,7 @@ import { runMain, serve } from '../common/serve';
 import { CertificationService } from './certifications';
 import { certificationsJson } from './legacy-state';
 import { certifierRoutes } from './routes';
+import { ROLES } from '../../../protocol/src';
 
 /** The certifier service process: `node dist/services/src/certifier/main.js` (see docs/services.md). */
 runMain(async () => {
@@ -32,7 +33,7 @@ runMain(async () => {
         certifierRoutes({
           certifications,
           directory: officers,
-          officers: officerEnrollment(officers, runtime, 'certifier'),
+          officers: officerEnrollment(officers, runtime, ROLES.certifier),
           ledgerFor,
           metrics,
           rateLimitPerMinute: config.rateLimitPerMinute,

@@ -4,7 +4,21 @@ import { authenticate, type Principal, type TokenDirectory } from '../http/auth'
 import { errorBodySchema, publicRateLimit } from '../http/app';
 import type { ServiceMetrics } from '../http/metrics';
 import type { KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
-import { REVOCATION_REASONS } from '../../../protocol/src';
+import {
+  ApproveBody,
+  CertificationIdParams,
+  CertificationStatus,
+  CertificationStatusAnswer,
+  NonceAnswer,
+  CertificationSubmission,
+  CollectionBody,
+  PersonId,
+  RecordKind,
+  RejectBody,
+  RevokeBody,
+  type CollectedCertification,
+  type OfficerCertificationView,
+} from '../../../protocol/src/http';
 import type { Certification, CertificationService } from './certifications';
 import { officerRoutes, type OfficerEnrollment } from '../common/officer-routes';
 
@@ -20,12 +34,6 @@ export interface CertifierRouteDeps {
   readonly rateLimitPerMinute: number;
 }
 
-const PersonId = Type.String({
-  pattern: '^did:key:zDn[1-9A-HJ-NP-Za-km-z]{46}$',
-  description: "the person's P-256 did:key",
-});
-const Kind = Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$', examples: ['identity'] });
-const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$' });
 const Errors = {
   400: errorBodySchema,
   401: errorBodySchema,
@@ -34,48 +42,11 @@ const Errors = {
   409: errorBodySchema,
 };
 
-const SubmitBody = Type.Object(
-  {
-    personId: PersonId,
-    kind: Kind,
-    claims: Type.Record(Type.String(), Type.String(), { description: 'claim name → value (strings, NFC)' }),
-    claimsSalt: Type.String({
-      pattern: '^[A-Za-z0-9_-]{22,64}$',
-      description: "secret salt of the request's claims_hash",
-    }),
-    request: Type.String({ maxLength: 16384, description: 'certification-request JWS signed by the person' }),
-  },
-  { additionalProperties: false },
-);
-const CollectBody = Type.Object(
-  {
-    request: Type.String({
-      maxLength: 16384,
-      description: 'collection-request JWS (typ kyc-collection-request+jwt) signed by the person',
-    }),
-  },
-  { additionalProperties: false },
-);
-const ApproveBody = Type.Object(
-  { level: Type.Integer({ minimum: 1, maximum: 3, description: 'assurance level: 1 low, 2 substantial, 3 high' }) },
-  { additionalProperties: false },
-);
-const ReasonBody = Type.Object(
-  { reason: Type.String({ minLength: 1, maxLength: 200 }) },
-  { additionalProperties: false },
-);
-const RevokeBody = Type.Object(
-  {
-    reason: Type.Union(REVOCATION_REASONS.map((r) => Type.Literal(r))),
-  },
-  { additionalProperties: false },
-);
-
 /**
  * What the person collects (with a request signed by their key): the status, the reason of a rejection, and
  * once approved the record reference and, the first time only, the disclosures. Never the claims.
  */
-function collectedView(c: Certification): Record<string, unknown> {
+function collectedView(c: Certification): CollectedCertification {
   return {
     id: c.id,
     status: c.status,
@@ -89,7 +60,7 @@ function collectedView(c: Certification): Record<string, unknown> {
   };
 }
 
-function officerView(c: Certification): Record<string, unknown> {
+function officerView(c: Certification): OfficerCertificationView {
   // Officers review claims; the disclosures (salts) are for the person alone.
   return {
     ...collectedView({ ...c, disclosures: undefined }),
@@ -114,21 +85,21 @@ export function certifierRoutes(deps: CertifierRouteDeps): (app: FastifyInstance
         schema: {
           tags: tags.person,
           summary: 'Get a single-use nonce for a certification request',
-          response: { 200: Type.Object({ nonce: Type.String(), certifier: Type.String(), expiresAt: Type.String() }) },
+          response: { 200: NonceAnswer },
         },
       },
       (request) => deps.certifications.issueNonce(request.ip),
     );
 
-    app.post<{ Body: Static<typeof SubmitBody> }>(
+    app.post<{ Body: Static<typeof CertificationSubmission> }>(
       '/v1/certifications',
       {
         config: publicRateLimit(deps.rateLimitPerMinute),
         schema: {
           tags: tags.person,
           summary: 'Submit claims with a signed certification request',
-          body: SubmitBody,
-          response: { 202: Type.Object({ id: Id, status: Type.String() }), ...Errors },
+          body: CertificationSubmission,
+          response: { 202: CertificationStatusAnswer, ...Errors },
         },
       },
       async (request, reply) => reply.status(202).send(await deps.certifications.submit(request.body)),
@@ -141,8 +112,8 @@ export function certifierRoutes(deps: CertifierRouteDeps): (app: FastifyInstance
         schema: {
           tags: tags.person,
           summary: "Status of a certification (pending, approved, rejected); nothing else without the person's key",
-          params: Type.Object({ id: Id }),
-          response: { 200: Type.Object({ id: Id, status: Type.String() }), ...Errors },
+          params: CertificationIdParams,
+          response: { 200: CertificationStatusAnswer, ...Errors },
         },
       },
       async (request) => {
@@ -151,14 +122,14 @@ export function certifierRoutes(deps: CertifierRouteDeps): (app: FastifyInstance
       },
     );
 
-    app.post<{ Body: Static<typeof CollectBody> }>(
+    app.post<{ Body: Static<typeof CollectionBody> }>(
       '/v1/certifications/collect',
       {
         config: publicRateLimit(deps.rateLimitPerMinute),
         schema: {
           tags: tags.person,
           summary: "Collect the outcome with a request signed by the person's key; the disclosures are handed out once",
-          body: CollectBody,
+          body: CollectionBody,
           response: { ...Errors, 410: errorBodySchema, 422: errorBodySchema },
         },
       },
@@ -173,9 +144,7 @@ export function certifierRoutes(deps: CertifierRouteDeps): (app: FastifyInstance
           security: secured,
           summary: 'List certifications (officers)',
           querystring: Type.Object({
-            status: Type.Optional(
-              Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected')]),
-            ),
+            status: Type.Optional(CertificationStatus),
           }),
         },
       },
@@ -192,7 +161,7 @@ export function certifierRoutes(deps: CertifierRouteDeps): (app: FastifyInstance
           tags: tags.officer,
           security: secured,
           summary: 'Approve: commit salted digests to the ledger, signed by the officer',
-          params: Type.Object({ id: Id }),
+          params: CertificationIdParams,
           body: ApproveBody,
         },
       },
@@ -204,15 +173,15 @@ export function certifierRoutes(deps: CertifierRouteDeps): (app: FastifyInstance
       },
     );
 
-    app.post<{ Params: { id: string }; Body: Static<typeof ReasonBody> }>(
+    app.post<{ Params: { id: string }; Body: Static<typeof RejectBody> }>(
       '/v1/certifications/:id/reject',
       {
         schema: {
           tags: tags.officer,
           security: secured,
           summary: 'Reject a certification',
-          params: Type.Object({ id: Id }),
-          body: ReasonBody,
+          params: CertificationIdParams,
+          body: RejectBody,
         },
       },
       async (request) => {
@@ -241,7 +210,7 @@ export function certifierRoutes(deps: CertifierRouteDeps): (app: FastifyInstance
           tags: tags.officer,
           security: secured,
           summary: "History of this certifier's attestation",
-          params: Type.Object({ personId: PersonId, kind: Kind }),
+          params: Type.Object({ personId: PersonId, kind: RecordKind }),
         },
       },
       async (request) => {
@@ -259,7 +228,7 @@ export function certifierRoutes(deps: CertifierRouteDeps): (app: FastifyInstance
           tags: tags.officer,
           security: secured,
           summary: "Revoke this certifier's attestation",
-          params: Type.Object({ personId: PersonId, kind: Kind }),
+          params: Type.Object({ personId: PersonId, kind: RecordKind }),
           body: RevokeBody,
         },
       },

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import { OfficerBody } from '../../../protocol/src/http';
 import { authenticate, type TokenDirectory } from '../http/auth';
 import { errorBodySchema } from '../http/app';
 import type { HsmIdentity } from '../../../gateway/src/fabric';
@@ -15,11 +16,6 @@ export interface OfficerEnrollment {
   enroll(name: string): Promise<{ officer: EnrolledOfficer; token: string }>;
   list(): Promise<readonly EnrolledOfficer[]>;
 }
-
-const OfficerBody = Type.Object(
-  { name: Type.String({ pattern: '^[a-z][a-z0-9-]{2,31}$', description: 'enrollment id of the new officer' }) },
-  { additionalProperties: false },
-);
 
 function view(officer: EnrolledOfficer): Record<string, string> {
   return { name: officer.name, mspId: officer.identity.mspId, ski: officer.identity.ski, createdAt: officer.createdAt };

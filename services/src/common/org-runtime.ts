@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectivityState, type Client } from '@grpc/grpc-js';
 import { connect, type Gateway } from '@hyperledger/fabric-gateway';
-import { KycError, type Es256Signer } from '../../../protocol/src';
+import { KycError, ROLE_ATTRIBUTE, type Es256Signer } from '../../../protocol/src';
 import {
   registerAndEnroll,
   openIdentityStore,
@@ -32,6 +32,8 @@ import type { KycStore } from '../../../store/src';
 import type { StoreConfig } from '../config';
 import { ResilientStore } from './resilient-store';
 import { storeOpenOptions } from './store-options';
+import type { Role } from '../../../protocol/src';
+import { failoverInvoker } from '../../../gateway/src/ledger/failover';
 
 /**
  * Everything a service needs to act for its organisation: network.json, the org's HSM client token, gRPC
@@ -65,7 +67,7 @@ export interface OrgRuntime {
   /** The officer's ES256 signer (HSM) and certificate, for signed objects such as registration QR codes. */
   signerFor(enrollmentId: string): { readonly sign: Es256Signer; readonly certificateChainPem: readonly string[] };
   /** Registers and enrolls a client identity with `kyc.role=<role>`, its key generated in the org's token. */
-  enroll(enrollmentId: string, role: 'certifier' | 'bank-verifier'): Promise<StoredIdentity>;
+  enroll(enrollmentId: string, role: Role): Promise<StoredIdentity>;
   /** Whether a peer channel is usable, the token answers and the store works (else why not). */
   health(): Promise<Record<string, boolean | string>>;
   close(): Promise<void>;
@@ -135,14 +137,14 @@ class Runtime implements OrgRuntime {
     let ledger = this.#ledgers.get(enrollmentId);
     if (ledger === undefined) {
       this.#identity(enrollmentId);
-      ledger = failover(
-        this.#clients.length,
-        (peerIndex) => this.#invokerAt(enrollmentId, peerIndex),
-        () => this.#current,
-        (next) => {
+      const cursor = {
+        peers: this.#clients.length,
+        current: () => this.#current,
+        moveTo: (next: number) => {
           this.#current = next;
         },
-      );
+      };
+      ledger = kycLedgerFrom(failoverInvoker(cursor, (peerIndex) => this.#invokerAt(enrollmentId, peerIndex)));
       this.#ledgers.set(enrollmentId, ledger);
     }
     return ledger;
@@ -174,7 +176,7 @@ class Runtime implements OrgRuntime {
     return { sign: this.token.es256(identity.ski), certificateChainPem: [identity.certificatePem] };
   }
 
-  async enroll(enrollmentId: string, role: 'certifier' | 'bank-verifier'): Promise<StoredIdentity> {
+  async enroll(enrollmentId: string, role: Role): Promise<StoredIdentity> {
     try {
       const registrar = { identity: userIdentity(this.network, this.org.mspId, 'registrar'), token: this.token };
       return await registerAndEnroll({
@@ -184,7 +186,7 @@ class Runtime implements OrgRuntime {
         registrar,
         enrollmentId,
         type: 'client',
-        attrs: [{ name: 'kyc.role', value: role, ecert: true }],
+        attrs: [{ name: ROLE_ATTRIBUTE, value: role, ecert: true }],
         token: this.token,
         store: this.identities,
       });
@@ -218,33 +220,4 @@ class Runtime implements OrgRuntime {
     await this.token.close();
     await this.#hsm.close();
   }
-}
-
-/**
- * Wraps per-peer ledger invokers: a call that finds its peer unreachable (KYC_UNAVAILABLE before anything
- * was submitted for ordering) is retried once on the next peer, which then becomes the current one.
- */
-function failover(
-  peers: number,
-  at: (peerIndex: number) => LedgerInvoker,
-  current: () => number,
-  setCurrent: (peerIndex: number) => void,
-): KycLedger {
-  return kycLedgerFrom(async (name, args) => {
-    const first = current();
-    try {
-      return await at(first)(name, args);
-    } catch (err) {
-      if (peers < 2 || !(err instanceof KycError) || err.code !== 'KYC_UNAVAILABLE' || !unreachable(err)) throw err;
-      const next = (first + 1) % peers;
-      setCurrent(next);
-      return at(next)(name, args);
-    }
-  });
-}
-
-/** True when the failure happened while reaching the peer (endorsement or evaluation), not after submitting. */
-function unreachable(err: KycError): boolean {
-  const cause = err.cause as { name?: unknown } | undefined;
-  return cause?.name === 'EndorseError' || cause?.name === 'GatewayError';
 }

@@ -3,9 +3,11 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { KycError, type ErrorCode } from '../../../protocol/src';
+import { KycError } from '../../../protocol/src';
 import { httpStatusOf, toKycError } from '../../../gateway/src/errors';
 import { newHttpMetrics, type ServiceMetrics } from './metrics';
+import type { Static } from '@sinclair/typebox';
+import { ErrorBody as ErrorBodySchema } from '../../../protocol/src/http';
 
 /**
  * The HTTP shell both services share: JSON-schema validation, OpenAPI 3.1 at /openapi.json with a UI at
@@ -27,25 +29,10 @@ export interface HttpAppOptions {
   readonly logStream?: { write(line: string): void };
 }
 
-export interface ErrorBody {
-  readonly error: { readonly code: ErrorCode; readonly message: string; readonly transactionId?: string };
-}
+export type ErrorBody = Static<typeof ErrorBodySchema>;
 
-export const errorBodySchema = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'string', examples: ['KYC_NOT_FOUND'] },
-        message: { type: 'string' },
-        transactionId: { type: 'string' },
-      },
-    },
-  },
-} as const;
+/** Every refusal's body, as JSON Schema for the routes' `response` sections. */
+export const errorBodySchema = ErrorBodySchema;
 
 function errorBody(err: KycError): ErrorBody {
   const transactionId = (err as { transactionId?: unknown }).transactionId;

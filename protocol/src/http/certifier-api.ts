@@ -1,0 +1,109 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { REVOCATION_REASONS } from '../attestation';
+import { IsoInstant, Level, PersonId, RecordKind, ResourceId } from './common';
+
+/** The certifier service's messages (docs/services.md). */
+
+export const CertificationStatus = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('approved'),
+  Type.Literal('rejected'),
+]);
+export type CertificationStatus = Static<typeof CertificationStatus>;
+
+/** `POST /v1/nonces` → a nonce for the person's certification request. */
+export const NonceAnswer = Type.Object({
+  /** Fresh nonce to put in the certification request. */
+  nonce: Type.String(),
+  /** The certifier's MSP id: the request's `aud`. */
+  certifier: Type.String(),
+  /** When the nonce stops being accepted. */
+  expiresAt: IsoInstant,
+});
+export type NonceAnswer = Static<typeof NonceAnswer>;
+
+/** `POST /v1/certifications`: the person's claims with their signed request. */
+export const CertificationSubmission = Type.Object(
+  {
+    personId: PersonId,
+    kind: RecordKind,
+    claims: Type.Record(Type.String(), Type.String(), { description: 'claim name → value (strings, NFC)' }),
+    claimsSalt: Type.String({
+      pattern: '^[A-Za-z0-9_-]{22,64}$',
+      description: "secret salt of the request's claims_hash",
+    }),
+    request: Type.String({ maxLength: 16384, description: 'certification-request JWS signed by the person' }),
+  },
+  { additionalProperties: false },
+);
+export type CertificationSubmission = Static<typeof CertificationSubmission>;
+
+/** `POST /v1/certifications` → 202, and `GET /v1/certifications/:id`: the status only. */
+export const CertificationStatusAnswer = Type.Object({ id: Type.String(), status: CertificationStatus });
+export type CertificationStatusAnswer = Static<typeof CertificationStatusAnswer>;
+
+/** `POST /v1/certifications/collect`: a collection request signed by the person's key. */
+export const CollectionBody = Type.Object(
+  {
+    request: Type.String({
+      maxLength: 16384,
+      description: 'collection-request JWS (typ kyc-collection-request+jwt) signed by the person',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type CollectionBody = Static<typeof CollectionBody>;
+
+/** Where an approved certification's commitment is on the ledger. */
+export const RecordReference = Type.Object({
+  certifier: Type.String(),
+  kind: RecordKind,
+  version: Type.Integer({ minimum: 1 }),
+  level: Level,
+  validUntil: IsoInstant,
+});
+
+/**
+ * What the person collects: the status, the reason of a rejection, and once approved the record reference
+ * and, the first time only, the disclosures. Never the claims.
+ */
+export const CollectedCertification = Type.Object({
+  id: Type.String(),
+  status: CertificationStatus,
+  kind: Type.Optional(RecordKind),
+  submittedAt: Type.Optional(IsoInstant),
+  decidedAt: Type.Optional(IsoInstant),
+  reason: Type.Optional(Type.String()),
+  disclosures: Type.Optional(Type.Array(Type.String())),
+  record: Type.Optional(RecordReference),
+  collectedAt: Type.Optional(IsoInstant),
+});
+export type CollectedCertification = Static<typeof CollectedCertification>;
+
+/** What an officer reviews: no disclosures (the salts are the person's), the claims while pending. */
+export const OfficerCertificationView = Type.Composite([
+  Type.Omit(CollectedCertification, ['disclosures']),
+  Type.Object({
+    personId: PersonId,
+    claims: Type.Optional(Type.Record(Type.String(), Type.String())),
+    decidedBy: Type.Optional(Type.String()),
+  }),
+]);
+export type OfficerCertificationView = Static<typeof OfficerCertificationView>;
+
+export const ApproveBody = Type.Object({ level: Level }, { additionalProperties: false });
+export type ApproveBody = Static<typeof ApproveBody>;
+
+export const RejectBody = Type.Object(
+  { reason: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+export type RejectBody = Static<typeof RejectBody>;
+
+export const RevokeBody = Type.Object(
+  { reason: Type.Union(REVOCATION_REASONS.map((r) => Type.Literal(r))) },
+  { additionalProperties: false },
+);
+export type RevokeBody = Static<typeof RevokeBody>;
+
+export const CertificationIdParams = Type.Object({ id: ResourceId });

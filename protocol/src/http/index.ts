@@ -1,0 +1,3 @@
+export * from './common';
+export * from './certifier-api';
+export * from './bank-api';

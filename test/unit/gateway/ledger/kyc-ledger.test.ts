@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { status } from '@grpc/grpc-js';
+import { GatewayError, type Contract, type ProposalOptions } from '@hyperledger/fabric-gateway';
+import { KycError, type PresentationTransient, type Receipt } from '../../../../protocol/src';
+import { eraseAllReceipts, kycLedgerFrom, newKycLedger } from '../../../../gateway/src/ledger/kyc-ledger';
+
+interface Call {
+  readonly via: 'submit' | 'evaluate';
+  readonly name: string;
+  readonly options: ProposalOptions;
+}
+
+const encode = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
+
+/** A Contract that records each call and answers `answer(name)`; submits commit successfully. */
+function fakeContract(answer: (name: string) => unknown, calls: Call[]): Contract {
+  return {
+    newProposal: (name: string, options: ProposalOptions = {}) => ({
+      endorse: () =>
+        Promise.resolve({
+          submit: () => {
+            calls.push({ via: 'submit', name, options });
+            return Promise.resolve({
+              getStatus: () => Promise.resolve({ successful: true, code: 0, transactionId: 'tx1', blockNumber: 1n }),
+              getResult: () => encode(answer(name)),
+            });
+          },
+        }),
+    }),
+    evaluate: (name: string, options: ProposalOptions = {}) => {
+      calls.push({ via: 'evaluate', name, options });
+      return Promise.resolve(encode(answer(name)));
+    },
+  } as unknown as Contract;
+}
+
+describe('gateway/ledger/kyc-ledger: the client derived from the ledger API table', () => {
+  it('submits or evaluates each transaction as the table says, own-org ones endorsed by the caller alone', async () => {
+    const calls: Call[] = [];
+    const ledger = newKycLedger({ contract: fakeContract(() => ({ ok: true }), calls), mspId: 'BankMSP' });
+    await ledger.certify('did:key:zDnP', 'a.b.c', {
+      schema: 'kyc.person.v1',
+      level: 2,
+      digests: [],
+      validFrom: '2026-01-01T00:00:00.000Z',
+      validUntil: '2027-01-01T00:00:00.000Z',
+    });
+    await ledger.isVerified('did:key:zDnP', 2, ['CertifierMSP']);
+    await ledger.getUsage('', '');
+    assert.deepEqual(
+      calls.map((c) => [c.via, c.name, c.options.endorsingOrganizations]),
+      [
+        ['submit', 'Certify', undefined],
+        ['evaluate', 'IsVerified', undefined],
+        ['evaluate', 'GetUsage', ['BankMSP']],
+      ],
+    );
+    assert.deepEqual(calls[1]?.options.arguments, ['did:key:zDnP', '2', '["CertifierMSP"]']);
+  });
+
+  it('sends the presentation in the transient map only, and returns the parsed result', async () => {
+    const calls: Call[] = [];
+    const ledger = newKycLedger({
+      contract: fakeContract(() => ({ verified: true, registrationId: 'r1' }), calls),
+      mspId: 'BankMSP',
+    });
+    const presentation = { personId: 'did:key:zDnP', consent: 'c.o.n' } as unknown as PresentationTransient;
+    const result = await ledger.verifyPresentation('r1', presentation);
+    assert.equal(result.registrationId, 'r1');
+    const call = calls[0]!;
+    assert.deepEqual(call.options.arguments, ['r1']);
+    assert.deepEqual(call.options.endorsingOrganizations, ['BankMSP']);
+    assert.deepEqual(Object.keys(call.options.transientData ?? {}), ['presentation']);
+  });
+
+  it('turns a coded chaincode error into its KycError and reports each call to `observe`', async () => {
+    const observed: string[] = [];
+    // What fabric-gateway throws when the chaincode refuses: the coded message inside a peer's details.
+    const refusal = new GatewayError({
+      code: status.UNKNOWN,
+      details: [{ address: 'peer0', mspId: 'BankMSP', message: 'KYC_NOT_FOUND: no attestation of kind identity' }],
+      cause: Object.assign(new Error('grpc'), { code: status.UNKNOWN, details: '', metadata: undefined as never }),
+      message: 'evaluate failed',
+    });
+    const contract = { evaluate: () => Promise.reject(refusal) } as unknown as Contract;
+    const ledger = newKycLedger({ contract, mspId: 'BankMSP', observe: (name) => observed.push(name) });
+    await assert.rejects(
+      ledger.getAttestation('did:key:zDnP', 'CertifierMSP', 'identity'),
+      (err: unknown) => err instanceof KycError && err.code === 'KYC_NOT_FOUND',
+    );
+    assert.deepEqual(observed, ['GetAttestation']);
+  });
+
+  it('erases all receipts in batches of at most 100 registration ids', async () => {
+    const receipts = Array.from({ length: 250 }, (_, i) => ({ registrationId: `r${String(i)}` }) as Receipt);
+    const batches: number[] = [];
+    const ledger = kycLedgerFrom((name, args) => {
+      if (name === 'GetReceipts') return Promise.resolve(receipts);
+      const ids = args[1] as readonly string[];
+      batches.push(ids.length);
+      return Promise.resolve({ personId: args[0], erased: ids.length });
+    });
+    assert.deepEqual(await eraseAllReceipts(ledger, 'did:key:zDnP'), { personId: 'did:key:zDnP', erased: 250 });
+    assert.deepEqual(batches, [100, 100, 50]);
+  });
+});
