@@ -3,14 +3,15 @@ import {
   assertValidClaims,
   checkCertificationRequest,
   createDisclosure,
+  isRecordExists,
   KycError,
   LEVELS,
   publicKeyFromDidKey,
   RECORD_KIND,
   sha256Base64Url,
-  verifyCollectionRequest,
   type AssuranceLevel,
   type Claims,
+  verifyCollectionRequest,
 } from '../../../protocol/src';
 import type { KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
 import type { Attestation, Commitment } from '../../../protocol/src';
@@ -417,16 +418,13 @@ export class CertificationService {
 
   async #commit(certification: Certification, officer: string, commitment: Commitment): Promise<Attestation> {
     const ledger = this.#options.ledgerFor(officer);
-    const exists = await ledger.getAttestation(certification.personId, this.#options.mspId, certification.kind).then(
-      () => true,
-      (err: unknown) => {
-        if (err instanceof KycError && err.code === 'KYC_NOT_FOUND') return false;
-        throw err;
-      },
-    );
-    return exists
-      ? ledger.renew(certification.personId, certification.kind, certification.request, commitment)
-      : ledger.certify(certification.personId, certification.request, commitment);
+    // Certify first (most approvals are first certifications); the contract says when the record exists.
+    try {
+      return await ledger.certify(certification.personId, certification.request, commitment);
+    } catch (err) {
+      if (!isRecordExists(err)) throw err;
+      return ledger.renew(certification.personId, certification.kind, certification.request, commitment);
+    }
   }
 
   async #pending(id: string): Promise<Certification> {
