@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { freshOfficerName, openRegistration, scanRegistration } from '../demo/src/flow';
 import { serviceClient, type ServiceClient } from '../demo/src/service-client';
 import { trustBundleFromNetwork } from '../demo/src/trust-bundle';
+import { loadNetworkConfig, serviceOf } from '../gateway/src/fabric';
 import {
   buildPresentation,
   certifierClient,
@@ -31,6 +32,12 @@ import { percentile } from './load';
 type Mode = 'encrypted' | 'plaintext';
 const MODES: readonly Mode[] = ['plaintext', 'encrypted'];
 const ROOT = resolve(__dirname, '../..');
+const NETWORK_JSON = join(ROOT, 'crypto-config/generated', process.env.KYC_INSTANCE ?? 'main', 'network.json');
+
+/** The service `name`'s port in network.json, moved by `portShift` so the bench's processes run beside it. */
+function shiftedPort(name: 'certifier' | 'bank', portShift: number): number {
+  return serviceOf(loadNetworkConfig(NETWORK_JSON), name).port + portShift;
+}
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -50,14 +57,13 @@ interface Services {
 }
 
 async function startServices(mode: Mode, portShift: number): Promise<Services> {
-  const offset = Number(process.env.KYC_PORT_OFFSET ?? '0');
   const dir = mkdtempSync(join(tmpdir(), `kyc-bench-services-${mode}-`));
   const adminToken = randomBytes(32).toString('base64url');
-  const processes = (['certifier', 'bank'] as const).map((service, i) =>
+  const processes = (['certifier', 'bank'] as const).map((service) =>
     spawn('node', [join(ROOT, 'dist/services/src', service, 'main.js')], {
       env: {
         ...process.env,
-        KYC_PORT: String(8080 + i + offset + portShift),
+        KYC_PORT: String(shiftedPort(service, portShift)),
         KYC_DATA_DIR: join(dir, service),
         KYC_ADMIN_TOKEN: adminToken,
         KYC_LOG_LEVEL: 'warn',
@@ -79,8 +85,8 @@ async function startServices(mode: Mode, portShift: number): Promise<Services> {
   }
   const services: Services = {
     mode,
-    certifierUrl: `http://127.0.0.1:${String(8080 + offset + portShift)}`,
-    bankUrl: `http://127.0.0.1:${String(8081 + offset + portShift)}`,
+    certifierUrl: `http://127.0.0.1:${String(shiftedPort('certifier', portShift))}`,
+    bankUrl: `http://127.0.0.1:${String(shiftedPort('bank', portShift))}`,
     processes,
     dir,
   };
@@ -236,8 +242,7 @@ function printTable(): void {
 async function main(): Promise<void> {
   const ops = option('ops', 20);
   const concurrency = option('concurrency', 4);
-  const instance = process.env.KYC_INSTANCE ?? 'main';
-  const trust = trustBundleFromNetwork(join(ROOT, 'crypto-config/generated', instance, 'network.json'), ['BankMSP']);
+  const trust = trustBundleFromNetwork(NETWORK_JSON, [serviceOf(loadNetworkConfig(NETWORK_JSON), 'bank').mspId]);
   const started: Services[] = [];
   try {
     for (const [i, mode] of MODES.entries()) started.push(await startServices(mode, 70 + 10 * i));

@@ -246,6 +246,8 @@ cmd_up() {
   resolve_instance "$bft"
   if instance_healthy; then
     step "instance $INSTANCE is running and healthy; nothing to do"
+    # Cheap, and brings a topology change that needs no node (e.g. a service's port) to the clients.
+    write_network_json "$CONSENSUS"
     print_endpoints
     hint_stale_build
     warn_tls_identities

@@ -15,8 +15,13 @@ password_file="$instance_dir/postgres.password"
 log_file="$instance_dir/postgres.log"
 db_user=kyc
 db_name=kyc
-# One database per service: each service's store has its own key-encryption key in its own org's token.
-service_databases=(kyc_certifier kyc_bank)
+# One database per service instance of network.json (kyc_<service>, dashes as _: kyc_certifier, kyc_bank):
+# each service's store has its own key-encryption key in its own org's token.
+network_json="$root/crypto-config/generated/$instance/network.json"
+service_databases=()
+if [ -f "$network_json" ]; then
+  mapfile -t service_databases < <(jq -r '(.services // [])[].name | "kyc_" + gsub("-"; "_")' "$network_json")
+fi
 
 usage() {
   cat <<'USAGE'
@@ -25,7 +30,7 @@ Usage: services/db.sh <start|stop|status|url|clean> [--help]
   start    create the cluster on first use (initdb, generated password), start it, wait until it answers
   stop     stop it (fast shutdown: transactions in flight are rolled back, committed data is kept)
   status   exit 0 when it answers, 1 otherwise
-  url [db] print the connection URL of database kyc, or of db (kyc_certifier, kyc_bank: the services')
+  url [db] print the connection URL of database kyc, or of db (kyc_<service>, e.g. kyc_certifier: the services')
            (it contains the password: pass it to programs, do not log it)
   clean    stop it and delete its data and password
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Starts and stops the organisations' HTTP services (certifier, bank) as background processes, one log each
-# in network/logs/<instance>/, pid files in services/data/<instance>/pids/. Used by ./kyc start|stop|status.
+# Starts and stops the organisations' HTTP services as background processes, one log each in
+# network/logs/<instance>/, pid files in services/data/<instance>/pids/. Used by ./kyc start|stop|status.
+# The service instances (name, kind certifier|bank, organisation, port) are the `services` of network.json,
+# which network.sh writes from crypto-config/topology.json with the instance's port offset applied.
 # Several replicas per service (KYC_REPLICAS or --replicas N) share the service's PostgreSQL database
-# (KYC_DB=postgres: the project-local cluster of services/db.sh; or KYC_CERTIFIER_DB_URL / KYC_BANK_DB_URL);
-# replica i listens on the service's port + 100*i.
+# (KYC_DB=postgres: the project-local cluster of services/db.sh; or KYC_<SERVICE>_DB_URL, e.g.
+# KYC_CERTIFIER_DB_URL); replica i listens on the service's port + 100*i.
 set -euo pipefail
 # The services' state (pending claims, verified results, token digests) and their logs are for the operator
 # alone: everything created from here on is owner-only.
@@ -11,37 +13,56 @@ umask 077
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 instance=${KYC_INSTANCE:-main}
-offset=${KYC_PORT_OFFSET:-0}
 data_dir="$root/services/data/$instance"
 pid_dir="$data_dir/pids"
 log_dir="$root/network/logs/$instance"
-services=(certifier bank)
+network_json="$root/crypto-config/generated/$instance/network.json"
 replicas_file="$data_dir/replicas"
+services=() # filled by load_services from network.json
+declare -A service_kind service_port
 
 usage() {
   cat <<'USAGE'
 Usage: services/services.sh <start [--replicas N]|stop|status|urls|clean> [--help]
 
-  start    start the certifier and bank services (needs a running network); waits for /healthz
+  start    start every service of network.json's `services` (from crypto-config/topology.json: certifier,
+           bank, …; needs a running network); waits for /healthz
            --replicas N (or KYC_REPLICAS=N): N processes per service, replica i on port + 100*i,
            log <service>-<i>-service.log (replica 0: <service>-service.log); N > 1 needs PostgreSQL
-  stop     stop every replica of both services
+  stop     stop every replica of every service
   status   health of every replica (exit 1 if one is down)
   urls     print where to reach them and where their admin tokens are
   clean    stop them and remove their state (services/data/<instance>, the PostgreSQL cluster's included)
 
-Environment: KYC_INSTANCE (main), KYC_PORT_OFFSET (0); KYC_DB=postgres (state in the project-local
-PostgreSQL cluster, started with services/db.sh; databases kyc_certifier and kyc_bank) or
-KYC_CERTIFIER_DB_URL and KYC_BANK_DB_URL (other databases, one per service); default SQLite in
-services/data/<instance>/<service>/state.sqlite. Service settings in docs/services.md.
+Environment: KYC_INSTANCE (main) selects the network instance, whose network.json has the services' ports
+(KYC_PORT_OFFSET included); KYC_DB=postgres (state in the project-local PostgreSQL cluster, started with
+services/db.sh; one database kyc_<service> each) or KYC_<SERVICE>_DB_URL per service, e.g.
+KYC_CERTIFIER_DB_URL and KYC_BANK_DB_URL (other databases; dashes in a service name become _); default
+SQLite in services/data/<instance>/<service>/state.sqlite. Service settings in docs/services.md.
 USAGE
 }
 
-port_of() { # service [replica]
-  local base
-  case "$1" in certifier) base=8080 ;; bank) base=8081 ;; esac
-  echo $((base + offset + 100 * ${2:-0}))
+die() {
+  echo "services.sh: $*" >&2
+  exit 1
 }
+
+# The service instances of network.json: name, kind (certifier|bank: which main.js runs) and port.
+load_services() {
+  local name kind url
+  [ -f "$network_json" ] || die "instance $instance has no network.json (run network/network.sh up first)"
+  while IFS=$'\t' read -r name kind url; do
+    [[ "$name" =~ ^[a-z][a-z0-9-]*$ && "$kind" =~ ^(certifier|bank)$ && "$url" =~ :([0-9]+)$ ]] ||
+      die "network.json: bad service entry '$name' ($kind, $url); run network/network.sh up to rewrite it"
+    services+=("$name")
+    service_kind[$name]=$kind
+    service_port[$name]=${BASH_REMATCH[1]}
+  done < <(jq -r '(.services // [])[] | [.name, .kind, .url] | @tsv' "$network_json")
+  ((${#services[@]} > 0)) ||
+    die "network.json lists no services (older than topology.json services): run network/network.sh up"
+}
+
+port_of() { echo $((service_port[$1] + 100 * ${2:-0})); } # service [replica]
 url_of() { echo "http://127.0.0.1:$(port_of "$1" "${2:-0}")"; }
 # Replica 0 keeps the names of a single process; replica i > 0 is <service>-<i>.
 process_name() { if [ "${2:-0}" -eq 0 ]; then echo "$1"; else echo "$1-$2"; fi; }
@@ -75,8 +96,8 @@ start_one() { # service replica
   chmod 600 "$log"
   echo "==> starting $pname service on $(url_of "$name" "$replica"); log: ${log#"$root"/}"
   # KYC_DB_URL (it holds a password) reaches the process through its environment, never a command line.
-  KYC_INSTANCE=$instance KYC_PORT_OFFSET=$offset KYC_PORT=$port KYC_DB_URL=$(database_url_of "$name") \
-    setsid node "$root/dist/services/src/$name/main.js" >>"$log" 2>&1 </dev/null &
+  KYC_INSTANCE=$instance KYC_SERVICE=$name KYC_PORT=$port KYC_DB_URL=$(database_url_of "$name") \
+    setsid node "$root/dist/services/src/${service_kind[$name]}/main.js" >>"$log" 2>&1 </dev/null &
   echo $! >"$pid_dir/$pname.pid"
   local waited=0
   until healthy "$name" "$replica"; do
@@ -110,13 +131,13 @@ stop_all() {
   for f in "$pid_dir"/*.pid; do
     [ -f "$f" ] || continue
     name=$(basename "$f" .pid)
-    case "$name" in
-      *-[0-9]*)
-        replica=${name##*-}
-        name=${name%-*}
-        ;;
-      *) replica=0 ;;
-    esac
+    # Service names never end in -<digits> (network/lib/topology.sh checks): that suffix is the replica.
+    if [[ "$name" =~ ^(.+)-([0-9]+)$ ]]; then
+      name=${BASH_REMATCH[1]}
+      replica=${BASH_REMATCH[2]}
+    else
+      replica=0
+    fi
     stop_one "$name" "$replica"
   done
 }
@@ -124,7 +145,7 @@ stop_all() {
 # The database: PostgreSQL when KYC_DB_URL is set or KYC_DB=postgres (the project-local cluster); SQLite
 # (one file per service) serves one process per service only. Checked before anything starts.
 check_database_choice() {
-  local replicas=$1
+  local replicas=$1 name missing=()
   case "${KYC_DB:-sqlite}" in
     postgres | sqlite) ;;
     *)
@@ -133,29 +154,45 @@ check_database_choice() {
       ;;
   esac
   if [ -n "${KYC_DB_URL:-}" ]; then
-    echo "services.sh: each service needs its own database: set KYC_CERTIFIER_DB_URL and KYC_BANK_DB_URL" \
-      "(or KYC_DB=postgres for the project-local cluster), not KYC_DB_URL" >&2
+    echo "services.sh: each service needs its own database: set $(database_vars) (or KYC_DB=postgres for the" \
+      "project-local cluster), not KYC_DB_URL" >&2
     exit 2
   fi
+  # Before network.json is read when the instance has none: no service is known to have a database then.
+  for name in "${services[@]}"; do [ -n "$(database_url_of "$name")" ] || missing+=("$name"); done
   if [ "$replicas" -gt 1 ] && [ "${KYC_DB:-sqlite}" != postgres ] &&
-    { [ -z "${KYC_CERTIFIER_DB_URL:-}" ] || [ -z "${KYC_BANK_DB_URL:-}" ]; }; then
+    ((${#services[@]} == 0 || ${#missing[@]} > 0)); then
     echo "services.sh: $replicas replicas need a shared PostgreSQL database: set KYC_DB=postgres (or" \
-      "KYC_CERTIFIER_DB_URL and KYC_BANK_DB_URL); SQLite keeps each service's state in one local file for one process" >&2
+      "$(database_vars)); SQLite keeps each service's state in one local file for one process" >&2
     exit 2
   fi
 }
 
-# KYC_DB=postgres: the project-local cluster, one database per service (kyc_certifier, kyc_bank).
+# KYC_DB=postgres: the project-local cluster, one database per service (kyc_<service>: kyc_certifier, …).
 start_database() {
+  local name
   if [ "${KYC_DB:-sqlite}" = postgres ]; then
     bash "$root/services/db.sh" start
-    if [ -z "${KYC_CERTIFIER_DB_URL:-}" ]; then KYC_CERTIFIER_DB_URL=$(bash "$root/services/db.sh" url kyc_certifier); fi
-    if [ -z "${KYC_BANK_DB_URL:-}" ]; then KYC_BANK_DB_URL=$(bash "$root/services/db.sh" url kyc_bank); fi
+    for name in "${services[@]}"; do
+      [ -n "$(database_url_of "$name")" ] ||
+        printf -v "$(database_var "$name")" '%s' "$(bash "$root/services/db.sh" url "kyc_${name//-/_}")"
+    done
   fi
 }
 
+# The variable holding a service's database URL: KYC_<NAME>_DB_URL, dashes as _ (KYC_CERTIFIER_DB_URL).
+database_var() { local upper=${1^^}; echo "KYC_${upper//-/_}_DB_URL"; }
+database_vars() {
+  local name vars=()
+  for name in "${services[@]}"; do vars+=("$(database_var "$name")"); done
+  if ((${#vars[@]} > 0)); then printf '%s, ' "${vars[@]}" | sed 's/, $//'; else echo "KYC_<SERVICE>_DB_URL for each service"; fi
+}
 # The database URL the service's processes get as KYC_DB_URL (empty: SQLite).
-database_url_of() { case "$1" in certifier) echo "${KYC_CERTIFIER_DB_URL:-}" ;; bank) echo "${KYC_BANK_DB_URL:-}" ;; esac; }
+database_url_of() {
+  local var
+  var=$(database_var "$1")
+  echo "${!var:-}"
+}
 
 # The services' state (enrolled officers, the encryption key's SKI) belongs to one incarnation of the network:
 # when its CAs were re-created (network.sh clean + up), that state is stale and is discarded.
@@ -203,7 +240,10 @@ cmd_start() {
     exit 2
     ;;
   esac
+  # The database choice is checked before anything else, also on an instance without a network yet.
+  if [ -f "$network_json" ]; then load_services; fi
   check_database_choice "$replicas"
+  ((${#services[@]} > 0)) || load_services
   check_network_generation
   start_database
   echo "$replicas" >"$replicas_file"
@@ -219,6 +259,7 @@ cmd_start() {
 
 cmd_status() {
   local name rc=0 state replica replicas
+  load_services
   replicas=$(replica_count)
   for name in "${services[@]}"; do
     for ((replica = 0; replica < replicas; replica++)); do
@@ -238,7 +279,8 @@ cmd_status() {
 }
 
 cmd_urls() {
-  local name replicas replica
+  local name replicas replica tokens=()
+  load_services
   replicas=$(replica_count)
   printf '\nServices\n'
   for name in "${services[@]}"; do
@@ -247,11 +289,9 @@ cmd_urls() {
     for ((replica = 1; replica < replicas; replica++)); do
       printf '  %-10s %s (replica %s)\n' "" "$(url_of "$name" "$replica")" "$replica"
     done
+    tokens+=("services/data/$instance/$name/admin-token")
   done
-  cat <<EOF
-  admin tokens: services/data/$instance/certifier/admin-token, services/data/$instance/bank/admin-token
-  demo: ./kyc demo
-EOF
+  printf '  admin tokens: %s\n  demo: ./kyc demo\n' "$(printf '%s, ' "${tokens[@]}" | sed 's/, $//')"
 }
 
 case "${1:-}" in

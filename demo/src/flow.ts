@@ -87,7 +87,7 @@ export async function certifyPerson(options: {
   return { credential, certificationId: id };
 }
 
-export interface OpenedRegistration {
+export interface RegistrationWithQr {
   readonly registrationId: string;
   readonly jws: string;
   /** The QR code as the bank shows it (PNG). */
@@ -98,7 +98,7 @@ export interface OpenedRegistration {
 export async function openRegistration(
   officer: ServiceClient,
   request: { readonly claims: readonly string[]; readonly purpose: string; readonly minLevel?: number },
-): Promise<OpenedRegistration> {
+): Promise<RegistrationWithQr> {
   const created = await officer.post<{ registrationId: string; jws: string }>('/v1/registrations', request);
   const png = await officer.raw(`/v1/registrations/${created.registrationId}/qr.png`);
   return { registrationId: created.registrationId, jws: created.jws, png };

@@ -3,7 +3,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { KycError, parseCodedMessage, type ErrorCode } from '../../protocol/src';
 import { EnrollmentError, type EnrollmentErrorCode } from './enrollment';
 import { FabricSetupError } from './fabric';
-import { HsmError, toKycError as hsmToKycError } from './hsm';
+import { HsmError, hsmErrorToKycError } from './hsm';
 
 /**
  * The one place where foreign errors become KYC errors and KYC errors become HTTP statuses. Fabric hands a
@@ -115,7 +115,7 @@ export function toKycError(err: unknown, transactionId?: string): KycError {
     return err;
   }
   if (err instanceof HsmError) {
-    return hsmToKycError(err);
+    return hsmErrorToKycError(err);
   }
   if (err instanceof EnrollmentError) {
     return new KycError(ENROLLMENT_CODES[err.code], err.message, { cause: err });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PassiveAuthResult } from './chip/passive-auth';
 import type { FaceMatch, FaceModelVersions } from './face/matcher';
-import { KycError } from '../../protocol/src';
+import { KycError, type AssuranceLevel } from '../../protocol/src';
 import { type MrzClaims, type ParsedMrz, parseMrz } from './mrz/claims';
 import { layoutFor } from './mrz/layout';
 import type { Repair } from './mrz/repair';
@@ -39,8 +39,6 @@ export interface Evidence {
   /** SHA-256 (hex) of every input by role: `document`, `selfie`, `sod`, `dg1`, `dg2`. */
   readonly inputHashes: Readonly<Record<string, string>>;
 }
-
-export type AssuranceLevel = 1 | 2 | 3;
 
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');

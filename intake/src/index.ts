@@ -26,7 +26,6 @@ export {
   matchFaces,
 } from './face/matcher';
 export {
-  type AssuranceLevel,
   type Evidence,
   chipEvidence,
   claimsMatchEvidence,

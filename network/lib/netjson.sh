@@ -1,12 +1,13 @@
 # shellcheck shell=bash
 # network.json: the one file TypeScript reads to find the network (docs/architecture.md). Absolute paths.
 # Operations endpoints are https: operationsTlsRootCertPath verifies them; /metrics and /logspec also need
-# a client certificate of the node's org (docs/network.md).
+# a client certificate of the node's org (docs/network.md). `services` lists the organisations' HTTP services
+# (topology.json `services`, port offset applied): services/services.sh runs them, clients find them there.
 
 network_json() { printf '%s/network.json\n' "$CRYPTO_DIR"; }
 
 write_network_json() { # <consensus>
-  local consensus=$1 org node user chaincodes orderers orgs peers users
+  local consensus=$1 org node user chaincodes orderers orgs peers users services
   chaincodes=$(for cc in "${CHAINCODES[@]}"; do jq -cn --arg c "$cc" '{($c): $c}'; done | jq -cs 'add')
   orderers=$(for node in "${ORDERERS[@]}"; do
     jq -cn --arg name "$node" --arg endpoint "$(orderer_address "$node")" \
@@ -33,10 +34,15 @@ write_network_json() { # <consensus>
       '{($msp): ({name: $name, mspId: $msp, mspPath: $mspPath, ca: {url: $caUrl, caName: $caName, tlsCertPath: $caTls},
         hsm: {tokenLabel: $token, pinFile: $pin}} + (if $app then {peers: $peers} else {} end) + {users: $users})}'
   done | jq -cs 'add')
+  services=$(for node in "${SERVICES[@]}"; do
+    jq -cn --arg name "$node" --arg kind "${SERVICE_KIND[$node]}" --arg msp "${ORG_MSP[${SERVICE_ORG[$node]}]}" \
+      --arg url "http://127.0.0.1:${SERVICE_PORT[$node]}" '{name: $name, kind: $kind, mspId: $msp, url: $url}'
+  done | jq -cs .)
   jq -n --arg instance "$INSTANCE" --arg channel "$CHANNEL" --arg consensus "$consensus" \
     --arg lib "$PKCS11_LIBRARY" --arg conf "$SOFTHSM2_CONF" --argjson chaincodes "$chaincodes" \
-    --argjson orderers "$orderers" --argjson orgs "$orgs" \
+    --argjson orderers "$orderers" --argjson orgs "$orgs" --argjson services "$services" \
     '{instance: $instance, channel: $channel, consensus: $consensus, chaincodes: $chaincodes,
-      hsm: {library: $lib, softhsm2Conf: $conf}, orderers: $orderers, orgs: $orgs}' >"$(network_json).tmp"
+      hsm: {library: $lib, softhsm2Conf: $conf}, orderers: $orderers, orgs: $orgs, services: $services}' \
+    >"$(network_json).tmp"
   mv "$(network_json).tmp" "$(network_json)"
 }

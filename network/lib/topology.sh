@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Loads crypto-config/topology.json (orgs, nodes, ports, identities, chaincodes) into bash arrays, with
-# KYC_PORT_OFFSET added to every port. One jq call; everything else reads the arrays.
+# Loads crypto-config/topology.json (orgs, nodes, ports, identities, chaincodes, HTTP services) into bash
+# arrays, with KYC_PORT_OFFSET added to every port. One jq call; everything else reads the arrays.
 
 ORGS=()      # orderer certifier bank
 APP_ORGS=()  # orgs with peers
@@ -9,9 +9,11 @@ PEERS=()     # peer0.certifier ..
 CAS=()       # ca.orderer ..
 CHAINCODES=() # kyc tickets
 CC_SERVERS=() # cc-kyc.certifier ..
+SERVICES=()   # certifier bank: the organisations' HTTP services (services/services.sh runs them)
 declare -A ORG_MSP ORG_ROLE ORG_CA_NAME ORG_USERS ORG_PEERS USER_TYPE USER_ATTRS
 declare -A NODE_ORG NODE_KIND NODE_PORT NODE_ADMIN_PORT NODE_OPS_PORT NODE_CC_PORT NODE_ANCHOR NODE_ENROLL_ID
 declare -A CC_POLICY CC_ORGS CC_PORT CC_OF_SERVER
+declare -A SERVICE_ORG SERVICE_KIND SERVICE_PORT
 CHANNEL=
 
 load_topology() { # <consensus: etcdraft|BFT> <port offset>
@@ -44,6 +46,8 @@ load_topology() { # <consensus: etcdraft|BFT> <port offset>
         NODE_ORG[cc-$a.$b]=$b
         NODE_PORT[cc-$a.$b]=$((c + offset))
         ;;
+      SERVICE) add_service "$a" "$b" "$c" "$d" "$offset" ;;
+      SERVICES) die "topology.json: services must be an array of service instances (got $a): $TOPOLOGY_FILE" ;;
       *) die "unexpected topology line: $kind" ;;
     esac
   done < <(jq -r '
@@ -54,7 +58,10 @@ load_topology() { # <consensus: etcdraft|BFT> <port offset>
       (.orderers[] | ["ORDERER", .name, .org, .port, .adminPort, .operationsPort, (.bftOnly // false)]),
       (.peers[] | ["PEER", .name, .org, .port, .chaincodePort, .operationsPort, (.anchor // false)]),
       (.chaincodes[] | ["CC", .name, (.signaturePolicy // "")]),
-      (.chaincodes[] | .name as $cc | .servers[] | ["CCSERVER", $cc, .org, .port])
+      (.chaincodes[] | .name as $cc | .servers[] | ["CCSERVER", $cc, .org, .port]),
+      (if (.services | type) == "array"
+       then .services[] | ["SERVICE", (.name // ""), (.org // ""), (.kind // ""), (.port | tojson)]
+       else ["SERVICES", (.services | type)] end)
       | map(tostring) | join("\u001f")' "$TOPOLOGY_FILE")
   [ -n "$CHANNEL" ] || die "topology has no channel: $TOPOLOGY_FILE"
 }
@@ -88,6 +95,37 @@ add_node() { # <kind> <name> <org> <port> <admin or chaincode port> <operations 
     ORG_PEERS[$org]+="${ORG_PEERS[$org]:+ }$name"
     [[ " ${APP_ORGS[*]} " == *" $org "* ]] || APP_ORGS+=("$org")
   fi
+}
+
+# One HTTP service instance (services/services.sh). Checked here, so a bad entry stops `up` with its name.
+add_service() { # <name> <org> <kind> <port as JSON> <port offset>
+  local name=$1 org=$2 kind=$3 port=$4 offset=$5 other taken
+  local where="topology.json services: '$name'"
+  # <service>-<i> names replica i (services.sh): no name may end in -<digits>.
+  if [[ ! "$name" =~ ^[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*$ ]] || ((${#name} > 32)); then
+    die "$where: a name is lower-case letters and digits, words joined by dashes, each starting with a letter (e.g. bank2, second-bank)"
+  fi
+  [ -z "${SERVICE_KIND[$name]:-}" ] || die "$where: listed twice"
+  [[ " ${ORGS[*]} " == *" $org "* ]] || die "$where: org '$org' is not one of orgs (${ORGS[*]})"
+  [[ "$kind" == certifier || "$kind" == bank ]] || die "$where: kind must be certifier or bank (got '$kind')"
+  [ "${ORG_ROLE[$org]}" = "$kind" ] ||
+    die "$where: a $kind service needs an org whose role is $kind (org $org has role '${ORG_ROLE[$org]}')"
+  if [[ ! "$port" =~ ^[1-9][0-9]{0,4}$ ]] || ((port + offset > 65535)); then
+    die "$where: port must be a number from 1 to 65535, offset included (got $port)"
+  fi
+  port=$((port + offset))
+  for other in "${SERVICES[@]}"; do
+    [ "${SERVICE_PORT[$other]}" != "$port" ] || die "$where: port $port is also the port of service '$other'"
+  done
+  for other in "${CAS[@]}" "${ORDERERS[@]}" "${PEERS[@]}" "${CC_SERVERS[@]}"; do
+    for taken in $(node_ports "$other"); do
+      [ "$taken" != "$port" ] || die "$where: port $port is also a port of $other"
+    done
+  done
+  SERVICES+=("$name")
+  SERVICE_ORG[$name]=$org
+  SERVICE_KIND[$name]=$kind
+  SERVICE_PORT[$name]=$port
 }
 
 # Every port <node> listens on, one per line.

@@ -56,7 +56,14 @@ export { parsePresentation } from './presentation';
 export type { Presentation } from './presentation';
 export { ATTESTATION_DOC_TYPE, REVOCATION_REASONS } from './attestation';
 export type { Attestation, PresentationTransient, RevocationReason } from './attestation';
-export { KYC_TRANSACTIONS, KYC_TRANSACTION_NAMES, MAX_ERASED_PER_TRANSACTION, encodeArguments } from './ledger-api';
+export {
+  KYC_TRANSACTIONS,
+  KYC_TRANSACTION_NAMES,
+  MAX_ERASED_PER_TRANSACTION,
+  encodeArguments,
+  isRecordExists,
+  recordExistsDetail,
+} from './ledger-api';
 export type {
   ArgumentEncoding,
   Commitment,

@@ -1,4 +1,5 @@
 import type { Attestation, PresentationTransient, RevocationReason } from './attestation';
+import { KycError } from './errors';
 import type { AssuranceLevel } from './messages';
 
 /**
@@ -166,6 +167,18 @@ export const KYC_TRANSACTIONS: Specs = {
 };
 
 export const KYC_TRANSACTION_NAMES = Object.keys(KYC_TRANSACTIONS) as readonly KycTransactionName[];
+
+/** How Certify says the caller's record exists (KYC_CONFLICT): the certifier should Renew instead. */
+const RECORD_EXISTS_SUFFIX = 'exists for this person: use Renew';
+
+export function recordExistsDetail(kind: string, certifier: string): string {
+  return `an attestation of kind ${kind} by ${certifier} ${RECORD_EXISTS_SUFFIX}`;
+}
+
+/** True for Certify's refusal of a record that exists (as opposed to a used request, also KYC_CONFLICT). */
+export function isRecordExists(err: unknown): boolean {
+  return err instanceof KycError && err.code === 'KYC_CONFLICT' && err.detail.endsWith(RECORD_EXISTS_SUFFIX);
+}
 
 /** The chaincode's limit of receipts per EraseReceipts transaction. */
 export const MAX_ERASED_PER_TRANSACTION = 100;

@@ -1,9 +1,17 @@
 import { resolve } from 'node:path';
 import { KycError, LEVELS, MSP_ID, type AssuranceLevel } from '../../protocol/src';
+import {
+  loadNetworkConfig,
+  serviceOf,
+  type NetworkConfig,
+  type ServiceConfig,
+  type ServiceKind,
+} from '../../gateway/src/fabric/network-config';
 
 /**
  * Every environment variable the services read, typed and defaulted in one place (docs/services.md lists
- * them). Defaults run the local network from a fresh clone with no configuration at all.
+ * them). Defaults run the local network from a fresh clone with no configuration at all: the service's port
+ * and organisation come from its entry in network.json (`services`, from crypto-config/topology.json).
  */
 
 const REPO_ROOT = resolve(__dirname, '../../..');
@@ -11,10 +19,13 @@ const REPO_ROOT = resolve(__dirname, '../../..');
 export interface CommonConfig {
   /** Network instance name (`KYC_INSTANCE`); selects network.json and the data directory. */
   readonly instance: string;
+  /** The service instance (`KYC_SERVICE`, default the kind: `certifier` / `bank`), its entry in network.json. */
+  readonly service: string;
   /** Path of network.json (`KYC_NETWORK_CONFIG`). */
   readonly networkConfigPath: string;
   /** Interface to listen on (`KYC_HOST`, default 127.0.0.1). */
   readonly host: string;
+  /** Listen port (`KYC_PORT`; default the service's port in network.json). */
   readonly port: number;
   /** Base URL wallets use to reach this service (`KYC_PUBLIC_URL`). */
   readonly publicUrl: string;
@@ -27,7 +38,7 @@ export interface CommonConfig {
   readonly bodyLimit: number;
   /** Requests per minute per client address on public endpoints (`KYC_RATE_LIMIT`, default 120). */
   readonly rateLimitPerMinute: number;
-  /** The organisation this service speaks for (`KYC_ORG_MSP`). */
+  /** The organisation this service speaks for (`KYC_ORG_MSP`; default the service's in network.json). */
   readonly mspId: string;
   /** The state store (docs/storage.md). */
   readonly store: StoreConfig;
@@ -71,7 +82,7 @@ export interface CertifierLimits {
 }
 
 export interface BankConfig extends CommonConfig {
-  /** Certifier MSP ids this bank trusts (`KYC_TRUSTED_CERTIFIERS`, comma-separated, default CertifierMSP). */
+  /** Certifier MSP ids this bank trusts (`KYC_TRUSTED_CERTIFIERS`, comma-separated; default those of every certifier service in network.json). */
   readonly trustedCertifiers: readonly string[];
   /** Minimum assurance level accepted (`KYC_MIN_LEVEL`, default 2). */
   readonly minLevel: AssuranceLevel;
@@ -113,27 +124,50 @@ function mspFrom(env: Env, name: string, fallback: string): string {
   return value;
 }
 
-function commonConfig(env: Env, service: 'certifier' | 'bank', basePort: number, defaultMsp: string): CommonConfig {
+/** This service's entry in network.json: `KYC_SERVICE`, by default the one named after the kind. */
+function serviceEntry(env: Env, network: NetworkConfig, kind: ServiceKind): ServiceConfig {
+  const name = env.KYC_SERVICE ?? kind;
+  if (!/^[a-z][a-z0-9-]{0,31}$/.test(name)) invalid('KYC_SERVICE', 'must be a service name from network.json');
+  const service = serviceOf(network, name);
+  if (service.kind !== kind) invalid('KYC_SERVICE', `'${name}' is a ${service.kind} service, not a ${kind} service`);
+  return service;
+}
+
+interface Loaded {
+  readonly env: Env;
+  readonly network: NetworkConfig;
+  readonly networkConfigPath: string;
+  readonly instance: string;
+}
+
+function loadNetwork(env: Env): Loaded {
   const instance = env.KYC_INSTANCE ?? 'main';
   if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(instance)) {
     invalid('KYC_INSTANCE', 'must be lower-case letters, digits and dashes');
   }
-  const offset = intFrom(env, 'KYC_PORT_OFFSET', 0, 0, 50000);
-  const port = intFrom(env, 'KYC_PORT', basePort + offset, 0, 65535);
+  const networkConfigPath =
+    env.KYC_NETWORK_CONFIG ?? resolve(REPO_ROOT, 'crypto-config/generated', instance, 'network.json');
+  return { env, network: loadNetworkConfig(networkConfigPath), networkConfigPath, instance };
+}
+
+function commonConfig(loaded: Loaded, kind: ServiceKind): CommonConfig {
+  const { env, instance } = loaded;
+  const service = serviceEntry(env, loaded.network, kind);
+  const port = intFrom(env, 'KYC_PORT', service.port, 0, 65535);
   const host = env.KYC_HOST ?? '127.0.0.1';
   return {
     instance,
-    networkConfigPath:
-      env.KYC_NETWORK_CONFIG ?? resolve(REPO_ROOT, 'crypto-config/generated', instance, 'network.json'),
+    service: service.name,
+    networkConfigPath: loaded.networkConfigPath,
     host,
     port,
     publicUrl: (env.KYC_PUBLIC_URL ?? `http://${host}:${port}`).replace(/\/+$/, ''),
-    dataDir: env.KYC_DATA_DIR ?? resolve(REPO_ROOT, 'services/data', instance, service),
+    dataDir: env.KYC_DATA_DIR ?? resolve(REPO_ROOT, 'services/data', instance, service.name),
     adminToken: env.KYC_ADMIN_TOKEN === '' ? undefined : env.KYC_ADMIN_TOKEN,
     logLevel: env.KYC_LOG_LEVEL ?? 'info',
     bodyLimit: intFrom(env, 'KYC_BODY_LIMIT', 64 * 1024, 1024, 1024 * 1024),
     rateLimitPerMinute: intFrom(env, 'KYC_RATE_LIMIT', 120, 1, 1_000_000),
-    mspId: mspFrom(env, 'KYC_ORG_MSP', defaultMsp),
+    mspId: mspFrom(env, 'KYC_ORG_MSP', service.mspId),
     store: storeConfig(env),
   };
 }
@@ -149,10 +183,15 @@ function storeConfig(env: Env): StoreConfig {
   };
 }
 
-/** Reads the certifier service's configuration. @throws KycError KYC_INVALID_ARGUMENT on a bad value. */
+/**
+ * Reads the certifier service's configuration.
+ *
+ * @throws KycError KYC_INVALID_ARGUMENT on a bad value; FabricSetupError FABRIC_CONFIG_INVALID when network.json
+ * cannot be read or lists no such service.
+ */
 export function certifierConfig(env: Env = process.env): CertifierConfig {
   return {
-    ...commonConfig(env, 'certifier', 8080, 'CertifierMSP'),
+    ...commonConfig(loadNetwork(env), 'certifier'),
     validityDays: intFrom(env, 'KYC_VALIDITY_DAYS', 365, 1, 3650),
     decoyDigests: intFrom(env, 'KYC_DECOY_DIGESTS', 2, 0, 16),
     nonceTtlSeconds: intFrom(env, 'KYC_NONCE_TTL_SECONDS', 600, 30, 3600),
@@ -173,9 +212,17 @@ function certifierLimits(env: Env): CertifierLimits {
   };
 }
 
-/** Reads the bank service's configuration. @throws KycError KYC_INVALID_ARGUMENT on a bad value. */
+/**
+ * Reads the bank service's configuration.
+ *
+ * @throws KycError KYC_INVALID_ARGUMENT on a bad value; FabricSetupError FABRIC_CONFIG_INVALID when network.json
+ * cannot be read or lists no such service.
+ */
 export function bankConfig(env: Env = process.env): BankConfig {
-  const trusted = (env.KYC_TRUSTED_CERTIFIERS ?? 'CertifierMSP')
+  const loaded = loadNetwork(env);
+  const common = commonConfig(loaded, 'bank');
+  const certifiers = loaded.network.services.filter((s) => s.kind === 'certifier').map((s) => s.mspId);
+  const trusted = (env.KYC_TRUSTED_CERTIFIERS ?? [...new Set(certifiers)].join(','))
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
@@ -184,7 +231,7 @@ export function bankConfig(env: Env = process.env): BankConfig {
   }
   const minLevel = intFrom(env, 'KYC_MIN_LEVEL', 2, 1, 3);
   return {
-    ...commonConfig(env, 'bank', 8081, 'BankMSP'),
+    ...common,
     trustedCertifiers: trusted,
     minLevel: LEVELS.find((l) => l === minLevel) ?? 2,
     registrationTtlSeconds: intFrom(env, 'KYC_REGISTRATION_TTL_SECONDS', 600, 30, 3600),
@@ -193,4 +240,9 @@ export function bankConfig(env: Env = process.env): BankConfig {
     verifiedRetentionDays: intFrom(env, 'KYC_VERIFIED_RETENTION_DAYS', 30, 1, 3650),
     verifyingTimeoutSeconds: intFrom(env, 'KYC_VERIFYING_TIMEOUT_SECONDS', 300, 10, 3600),
   };
+}
+
+/** The kind of the service instance `name` in network.json (`./kyc rotate-key <name>`). */
+export function serviceKindOf(name: string, env: Env = process.env): ServiceKind {
+  return serviceOf(loadNetwork(env).network, name).kind;
 }

@@ -1,18 +1,21 @@
-import { bankConfig, certifierConfig } from './config';
+import { bankConfig, certifierConfig, serviceKindOf } from './config';
 import { loadNetworkConfig, openNetworkHsm, orgOf } from '../../gateway/src/fabric';
 import { openStore, type KycStore } from '../../store/src';
 import { storeOpenOptions } from './common/store-options';
 
 /**
- * `./kyc rotate-key certifier|bank [--destroy-retired] [--batch N]`: rotates the key-encryption key of a
- * service's store (docs/storage.md, "Key rotation"). Runs `rotateKek` until complete, printing progress and
- * the retired KEK ids; with `--destroy-retired`, destroys the retired KEKs in the HSM afterwards. Resumable:
- * run it again after an interruption. Safe while the service runs (every step is a compare-and-set).
+ * `./kyc rotate-key <service> [--destroy-retired] [--batch N]`: rotates the key-encryption key of the store of
+ * a service instance of network.json (`certifier`, `bank`, …; docs/storage.md, "Key rotation"). Runs
+ * `rotateKek` until complete, printing progress and the retired KEK ids; with `--destroy-retired`, destroys
+ * the retired KEKs in the HSM afterwards. Resumable: run it again after an interruption. Safe while the
+ * service runs (every step is a compare-and-set).
  */
-function parseArgs(argv: readonly string[]): { service: 'certifier' | 'bank'; batchSize: number; destroy: boolean } {
+function parseArgs(argv: readonly string[]): { service: string; batchSize: number; destroy: boolean } {
   const [service, ...flags] = argv;
-  if (service !== 'certifier' && service !== 'bank') {
-    throw new Error('usage: rotate-key certifier|bank [--destroy-retired] [--batch N]');
+  if (service === undefined || !/^[a-z][a-z0-9-]{0,31}$/.test(service)) {
+    throw new Error(
+      'usage: rotate-key <service: certifier, bank, … as in network.json> [--destroy-retired] [--batch N]',
+    );
   }
   const batchIndex = flags.indexOf('--batch');
   const batchSize = batchIndex < 0 ? 500 : Number(flags[batchIndex + 1]);
@@ -39,7 +42,8 @@ async function rotate(store: KycStore, service: string, batchSize: number, destr
 
 async function main(argv: readonly string[]): Promise<void> {
   const { service, batchSize, destroy } = parseArgs(argv);
-  const config = service === 'certifier' ? certifierConfig() : bankConfig();
+  const env = { ...process.env, KYC_SERVICE: service };
+  const config = serviceKindOf(service) === 'certifier' ? certifierConfig(env) : bankConfig(env);
   if (config.store.plaintext) throw new Error('a plaintext store (benchmark) has no key to rotate');
   const network = loadNetworkConfig(config.networkConfigPath);
   const hsm = await openNetworkHsm(network);

@@ -16,7 +16,14 @@ import {
 } from '../../wallet/src';
 import { uniqueClaims } from '../../protocol/testing/simulated-person';
 import { networkJsonPath, repoRoot, suiteInstance } from '../support/network';
-import { ensureServices, restartServices, serviceFiles, stateNumber, type RunningServices } from '../support/services';
+import {
+  ensureServices,
+  restartServices,
+  serviceFiles,
+  serviceUrl,
+  stateNumber,
+  type RunningServices,
+} from '../support/services';
 
 /**
  * The services on their stores (docs/storage.md), on the real network and real processes: no personal value
@@ -25,9 +32,8 @@ import { ensureServices, restartServices, serviceFiles, stateNumber, type Runnin
  */
 
 const newKey = (): PersonKey => personKeyFromPrivateKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
-const offset = Number(process.env.KYC_PORT_OFFSET ?? '0');
-const url = (service: 'certifier' | 'bank', replica = 0): string =>
-  `http://127.0.0.1:${String((service === 'certifier' ? 8080 : 8081) + offset + 100 * replica)}`;
+/** Replica `replica` of a service, as network.json lists it (port + 100·replica). */
+const url = (service: 'certifier' | 'bank', replica = 0): string => serviceUrl(service, replica);
 /** Public endpoints are hit more often here than a person would: limits raised for the suite. */
 const LIMITS = { KYC_RATE_LIMIT: '100000', KYC_MAX_NONCES_PER_CLIENT: '1000' };
 
@@ -178,7 +184,8 @@ describe('integration: the services on a database, personal data encrypted under
       walletDirs.push(dir);
       const pinFile = join(dir, 'store.pin');
       writeFileSync(pinFile, 'not-the-pin\n', { mode: 0o600 });
-      const port = 8080 + offset + 50;
+      // A spare port beside the certifier's (between its replicas' ports, which step by 100).
+      const port = Number(new URL(url('certifier')).port) + 50;
       const child = startCertifier(port, { KYC_STORE_PIN_FILE: pinFile });
       try {
         const base = `http://127.0.0.1:${String(port)}`;

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, suiteInstance } from './network';
+import { loadNetworkConfig, serviceOf, serviceReplicaUrl } from '../../gateway/src/fabric';
+import { networkJsonPath, repoRoot, suiteInstance } from './network';
 
 /**
  * The certifier and bank service processes for end-to-end tests, started the way `./kyc start` starts them
@@ -29,8 +30,15 @@ function servicesScript(
   return { code: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
+/**
+ * Where replica `replica` of the suite instance's service `name` listens: network.json `services` (from
+ * crypto-config/topology.json, the instance's port offset applied), replica i on port + 100·i.
+ */
+export function serviceUrl(name: string, replica = 0): string {
+  return serviceReplicaUrl(serviceOf(loadNetworkConfig(networkJsonPath()), name), replica);
+}
+
 export function ensureServices(): RunningServices {
-  const offset = Number(process.env.KYC_PORT_OFFSET ?? '0');
   const started = servicesScript('status').code !== 0;
   if (started) {
     const start = servicesScript('start');
@@ -39,8 +47,8 @@ export function ensureServices(): RunningServices {
   const dataDir = join(repoRoot(), 'services', 'data', suiteInstance());
   const token = (service: string): string => readFileSync(join(dataDir, service, 'admin-token'), 'utf8').trim();
   return {
-    certifierUrl: `http://127.0.0.1:${8080 + offset}`,
-    bankUrl: `http://127.0.0.1:${8081 + offset}`,
+    certifierUrl: serviceUrl('certifier'),
+    bankUrl: serviceUrl('bank'),
     certifierAdminToken: token('certifier'),
     bankAdminToken: token('bank'),
     release: () => {
@@ -67,7 +75,7 @@ export function serviceFiles(): { readonly dataDir: string; readonly logs: reado
   const logDir = join(repoRoot(), 'network', 'logs', suiteInstance());
   return {
     dataDir: join(repoRoot(), 'services', 'data', suiteInstance()),
-    logs: ['certifier', 'bank'].map((name) => join(logDir, `${name}-service.log`)),
+    logs: loadNetworkConfig(networkJsonPath()).services.map((s) => join(logDir, `${s.name}-service.log`)),
   };
 }
 

@@ -9,26 +9,15 @@ import {
   type AssuranceLevel,
   type ParsedDisclosure,
 } from '../../protocol/src';
+import type { RecordReference } from '../../protocol/src/http';
+
+export type { RecordReference } from '../../protocol/src/http';
 
 /**
  * A credential as the wallet keeps it: the disclosures a certifier handed back (one per claim) and a reference
  * to the ledger record that commits to them. The wallet never holds anything signed by the certifier; the
  * bank checks the disclosures against the record on the ledger.
  */
-
-/** Where the commitment lives on the ledger, as the certifier service reports it. */
-export interface RecordReference {
-  /** MSP id of the certifier. */
-  readonly certifier: string;
-  /** Record kind, e.g. `identity`. */
-  readonly kind: string;
-  /** Record version: 1 on creation, +1 on each renewal. */
-  readonly version: number;
-  /** Assurance level: 1 low, 2 substantial, 3 high. */
-  readonly level: AssuranceLevel;
-  /** End of validity, ISO 8601 UTC (`2027-01-31T00:00:00Z`). */
-  readonly validUntil: string;
-}
 
 export interface Credential {
   /** did:key the record is keyed by (the wallet's own). */

@@ -136,7 +136,7 @@ export function requireLevel(value: unknown, name: string): AssuranceLevel {
 }
 
 /** A validated person id and the public key it names. */
-export interface PersonKey {
+export interface ParsedPersonId {
   readonly personId: string;
   readonly publicKey: KeyObject;
 }
@@ -146,7 +146,7 @@ export interface PersonKey {
  *
  * @throws KycError KYC_INVALID_ARGUMENT otherwise.
  */
-export function requirePersonId(value: unknown, name = 'personId'): PersonKey {
+export function requirePersonId(value: unknown, name = 'personId'): ParsedPersonId {
   const personId = requireString(value, name, PERSON_ID_LENGTH);
   return { personId, publicKey: publicKeyFromDidKey(personId) };
 }

@@ -1,5 +1,5 @@
 import type { Context } from 'fabric-contract-api';
-import { KycError, RECORD_KIND, checkCertificationRequest } from '../../../protocol/src';
+import { KycError, RECORD_KIND, checkCertificationRequest, recordExistsDetail } from '../../../protocol/src';
 import type { CheckedCertificationRequest } from '../../../protocol/src';
 import { requireMatch, requirePersonId } from '../common/args';
 import { marshal, toJson } from '../common/codec';
@@ -103,10 +103,7 @@ async function writeCertification(ctx: Context, c: Certification, record: Attest
 export async function certify(ctx: Context, policy: AccessPolicy, args: CertificationArguments): Promise<string> {
   const c = await checkCertification(ctx, policy, args);
   if (await stateExists(ctx, c.recordKey)) {
-    throw new KycError(
-      'KYC_CONFLICT',
-      `an attestation of kind ${c.request.payload.kind} by ${c.certifier} exists for this person: use Renew`,
-    );
+    throw new KycError('KYC_CONFLICT', recordExistsDetail(c.request.payload.kind, c.certifier));
   }
   const record = buildRecord(ctx, c, undefined);
   await writeCertification(ctx, c, record);

@@ -4,13 +4,22 @@
  */
 export { FABRIC_ERROR_CODES, FabricSetupError } from './errors';
 export type { FabricErrorCode } from './errors';
-export { loadNetworkConfig, orgOf, parseNetworkConfig } from './network-config';
+export {
+  REPLICA_PORT_STEP,
+  loadNetworkConfig,
+  orgOf,
+  parseNetworkConfig,
+  serviceOf,
+  serviceReplicaUrl,
+} from './network-config';
 export type {
   HsmLibraryConfig,
   NetworkConfig,
   OrdererConfig,
   OrgConfig,
   PeerConfig,
+  ServiceConfig,
+  ServiceKind,
   UserConfig,
 } from './network-config';
 export { assertKeyMatches, gatewayIdentity, hsmIdentityOf } from './identity';

@@ -54,6 +54,22 @@ export interface OrgConfig {
   readonly users: Readonly<Record<string, UserConfig>>;
 }
 
+/** What an organisation's HTTP service does; it must match its org's role in topology.json. */
+export type ServiceKind = 'certifier' | 'bank';
+
+/** One HTTP service instance (topology.json `services`): services/services.sh runs it, clients reach it here. */
+export interface ServiceConfig {
+  /** Unique; names its data directory, log and pid file (`services/data/<instance>/<name>`). */
+  readonly name: string;
+  readonly kind: ServiceKind;
+  /** The organisation it speaks for. */
+  readonly mspId: string;
+  /** `http://127.0.0.1:<port>`, the instance's port offset applied: replica 0. */
+  readonly url: string;
+  /** Its listen port (from `url`); replica i listens on `port + 100·i` ({@link serviceReplicaUrl}). */
+  readonly port: number;
+}
+
 export interface NetworkConfig {
   readonly instance: string;
   readonly channel: string;
@@ -64,6 +80,8 @@ export interface NetworkConfig {
   readonly orderers: readonly OrdererConfig[];
   /** By MSP id. */
   readonly orgs: Readonly<Record<string, OrgConfig>>;
+  /** The organisations' HTTP services, in topology order (empty in a network.json older than them). */
+  readonly services: readonly ServiceConfig[];
 }
 
 type Json = Record<string, unknown>;
@@ -188,6 +206,40 @@ function parseOrg(mspId: string, value: unknown, path: string): OrgConfig {
   };
 }
 
+/** Replica i of a service listens on its port + 100·i (services/services.sh, the same rule). */
+export const REPLICA_PORT_STEP = 100;
+const SERVICE_NAME = /^[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*$/;
+const SERVICE_URL = /^http:\/\/[A-Za-z0-9.-]+:(\d{1,5})$/;
+
+function parseService(value: unknown, path: string, orgs: Readonly<Record<string, OrgConfig>>): ServiceConfig {
+  const json = object(value, path);
+  const kind = text(json, 'kind', path);
+  if (kind !== 'certifier' && kind !== 'bank') {
+    fail(`${path}.kind`, `must be certifier or bank, not '${kind}'`);
+  }
+  const mspId = text(json, 'mspId', path, NAME);
+  if (!Object.hasOwn(orgs, mspId)) {
+    fail(`${path}.mspId`, `'${mspId}' is not one of .orgs`);
+  }
+  const url = text(json, 'url', path, SERVICE_URL);
+  const port = Number(SERVICE_URL.exec(url)?.[1]);
+  if (port < 1 || port > 65535) {
+    fail(`${path}.url`, 'port must be 1..65535');
+  }
+  return { name: text(json, 'name', path, SERVICE_NAME), kind, mspId, url, port };
+}
+
+function parseServices(value: unknown, orgs: Readonly<Record<string, OrgConfig>>): ServiceConfig[] {
+  if (value === undefined) return [];
+  const services = array(value, '.services').map((s, i) => parseService(s, `.services[${i}]`, orgs));
+  services.forEach((service, i) => {
+    if (services.findIndex((other) => other.name === service.name) !== i) {
+      fail(`.services[${i}].name`, `'${service.name}' is listed twice`);
+    }
+  });
+  return services;
+}
+
 function parseChaincodes(value: unknown): Record<string, string> {
   const chaincodes: Record<string, string> = {};
   const json = object(value, '.chaincodes');
@@ -227,6 +279,7 @@ export function parseNetworkConfig(value: unknown): NetworkConfig {
     hsm: { library: absolutePath(hsm, 'library', '.hsm'), softhsm2Conf: absolutePath(hsm, 'softhsm2Conf', '.hsm') },
     orderers: array(json.orderers, '.orderers').map((orderer, i) => parseOrderer(orderer, `.orderers[${i}]`)),
     orgs,
+    services: parseServices(json.services, orgs),
   });
 }
 
@@ -265,4 +318,23 @@ export function orgOf(config: NetworkConfig, mspId: string): OrgConfig {
     );
   }
   return org;
+}
+
+/**
+ * The HTTP service called `name` (topology.json `services`), e.g. `serviceOf(config, 'bank').url`.
+ *
+ * @throws FabricSetupError FABRIC_CONFIG_INVALID when network.json lists no such service.
+ */
+export function serviceOf(config: NetworkConfig, name: string): ServiceConfig {
+  const service = config.services.find((s) => s.name === name);
+  if (service === undefined) {
+    const known = config.services.map((s) => s.name).join(', ') || 'none: run network/network.sh up to rewrite it';
+    throw new FabricSetupError('FABRIC_CONFIG_INVALID', `no service '${name}' in network.json (known: ${known})`);
+  }
+  return service;
+}
+
+/** The URL of replica `replica` of a service (replica 0: its `url`). */
+export function serviceReplicaUrl(service: ServiceConfig, replica: number): string {
+  return service.url.replace(/:\d+$/, `:${String(service.port + REPLICA_PORT_STEP * replica)}`);
 }

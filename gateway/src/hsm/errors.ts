@@ -91,7 +91,7 @@ export function toHsmError(error: unknown, code: HsmErrorCode, message: string, 
  * configuration fault (KYC_INTERNAL), everything else (busy, closed, token or library trouble) is
  * KYC_UNAVAILABLE, safe to retry.
  */
-export function toKycError(error: HsmError): KycError {
+export function hsmErrorToKycError(error: HsmError): KycError {
   switch (error.code) {
     case 'HSM_INVALID_ARGUMENT':
       return new KycError('KYC_INVALID_ARGUMENT', 'invalid key material', { cause: error });

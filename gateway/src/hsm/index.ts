@@ -13,7 +13,7 @@ export { AES_KEY_LENGTH, GCM_IV_LENGTH, GCM_TAG_LENGTH, assertAesKeyId } from '.
 export type { AesKeyId, AesKeyInfo, GcmCiphertext } from './aes';
 export type { InitializeTokenOptions } from './slots';
 export type { SessionPoolStats } from './session-pool';
-export { HSM_ERROR_CODES, HsmError, isHsmError, toKycError } from './errors';
+export { HSM_ERROR_CODES, HsmError, isHsmError, hsmErrorToKycError } from './errors';
 export type { HsmErrorCode } from './errors';
 export {
   P256_EC_PARAMS,

@@ -54,14 +54,18 @@ export const CollectionBody = Type.Object(
 );
 export type CollectionBody = Static<typeof CollectionBody>;
 
-/** Where an approved certification's commitment is on the ledger. */
+/** Where an approved certification's commitment is on the ledger; the wallet keeps it with the disclosures. */
 export const RecordReference = Type.Object({
+  /** MSP id of the certifier. */
   certifier: Type.String(),
   kind: RecordKind,
+  /** 1 on creation, +1 on each renewal. */
   version: Type.Integer({ minimum: 1 }),
   level: Level,
+  /** End of validity. */
   validUntil: IsoInstant,
 });
+export type RecordReference = Static<typeof RecordReference>;
 
 /**
  * What the person collects: the status, the reason of a rejection, and once approved the record reference

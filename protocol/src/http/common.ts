@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 
 /**
  * Schemas shared by the services' HTTP APIs (TypeBox: JSON Schema with static types). The services validate
@@ -34,6 +34,7 @@ export const ErrorBody = Type.Object({
     transactionId: Type.Optional(Type.String()),
   }),
 });
+export type ErrorBody = Static<typeof ErrorBody>;
 
 /** `POST /v1/officers` (an org admin enrolls an officer): the new officer's enrollment id. */
 export const OfficerBody = Type.Object(

@@ -3,14 +3,15 @@ import {
   assertValidClaims,
   checkCertificationRequest,
   createDisclosure,
+  isRecordExists,
   KycError,
   LEVELS,
   publicKeyFromDidKey,
   RECORD_KIND,
   sha256Base64Url,
-  verifyCollectionRequest,
   type AssuranceLevel,
   type Claims,
+  verifyCollectionRequest,
 } from '../../../protocol/src';
 import type { KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
 import type { Attestation, Commitment } from '../../../protocol/src';
@@ -18,7 +19,7 @@ import type { CertifierLimits } from '../config';
 import type { JsonObject, KycStore, NewRecord, StoredRecord } from '../../../store/src';
 import { sweepExpired } from '../common/sweep';
 import { SERVICE_SECRET_PREFIX } from '../common/officers';
-import type { CertificationStatus } from '../../../protocol/src/http';
+import type { CertificationStatus, RecordReference } from '../../../protocol/src/http';
 
 /**
  * The certifier's workflow: a person asks for a nonce, submits claims with a certification request signed by
@@ -65,15 +66,6 @@ export interface Certification {
   readonly record?: RecordReference;
   /** When the person collected the disclosures (they are deleted then). */
   readonly collectedAt?: string;
-}
-
-/** What the wallet keeps next to its disclosures to name the attestation they open. */
-export interface RecordReference {
-  readonly certifier: string;
-  readonly kind: string;
-  readonly version: number;
-  readonly level: number;
-  readonly validUntil: string;
 }
 
 export interface CertificationServiceOptions {
@@ -417,16 +409,13 @@ export class CertificationService {
 
   async #commit(certification: Certification, officer: string, commitment: Commitment): Promise<Attestation> {
     const ledger = this.#options.ledgerFor(officer);
-    const exists = await ledger.getAttestation(certification.personId, this.#options.mspId, certification.kind).then(
-      () => true,
-      (err: unknown) => {
-        if (err instanceof KycError && err.code === 'KYC_NOT_FOUND') return false;
-        throw err;
-      },
-    );
-    return exists
-      ? ledger.renew(certification.personId, certification.kind, certification.request, commitment)
-      : ledger.certify(certification.personId, certification.request, commitment);
+    // Certify first (most approvals are first certifications); the contract says when the record exists.
+    try {
+      return await ledger.certify(certification.personId, certification.request, commitment);
+    } catch (err) {
+      if (!isRecordExists(err)) throw err;
+      return ledger.renew(certification.personId, certification.kind, certification.request, commitment);
+    }
   }
 
   async #pending(id: string): Promise<Certification> {

@@ -6,8 +6,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { KycError } from '../../../protocol/src';
 import { httpStatusOf, toKycError } from '../../../gateway/src/errors';
 import { newHttpMetrics, type ServiceMetrics } from './metrics';
-import type { Static } from '@sinclair/typebox';
-import { ErrorBody as ErrorBodySchema } from '../../../protocol/src/http';
+import { ErrorBody } from '../../../protocol/src/http';
 
 /**
  * The HTTP shell both services share: JSON-schema validation, OpenAPI 3.1 at /openapi.json with a UI at
@@ -29,10 +28,8 @@ export interface HttpAppOptions {
   readonly logStream?: { write(line: string): void };
 }
 
-export type ErrorBody = Static<typeof ErrorBodySchema>;
-
 /** Every refusal's body, as JSON Schema for the routes' `response` sections. */
-export const errorBodySchema = ErrorBodySchema;
+export const errorBodySchema = ErrorBody;
 
 function errorBody(err: KycError): ErrorBody {
   const transactionId = (err as { transactionId?: unknown }).transactionId;

@@ -77,3 +77,11 @@ export async function authenticate(
   }
   return principal;
 }
+
+/** The officer behind a request (an officer's bearer token), or KYC_UNAUTHENTICATED / KYC_FORBIDDEN. */
+export function officerOf(directory: TokenDirectory): (request: FastifyRequest) => Promise<Principal> {
+  return (request) => authenticate(request, directory, ['officer']);
+}
+
+/** OpenAPI: officer endpoints take a bearer token. */
+export const SECURED = [{ bearer: [] }];

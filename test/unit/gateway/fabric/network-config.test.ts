@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadNetworkConfig, orgOf, parseNetworkConfig } from '../../../../gateway/src/fabric';
+import {
+  loadNetworkConfig,
+  orgOf,
+  parseNetworkConfig,
+  serviceOf,
+  serviceReplicaUrl,
+} from '../../../../gateway/src/fabric';
 import { REMOVE, sampleNetworkJson, setIn } from './sample-network';
 
 /** A deep copy of the sample with one field changed. */
@@ -61,6 +67,14 @@ describe('gateway/fabric/network-config', () => {
       REMOVE,
       '.orgs.BankMSP.peers[0].operationsTlsRootCertPath',
     ],
+    ['services that are not an array', ['services'], {}, '.services'],
+    ['a service of an unknown kind', ['services', 1, 'kind'], 'broker', '.services[1].kind'],
+    ['a service of an org not in .orgs', ['services', 1, 'mspId'], 'OtherBankMSP', '.services[1].mspId'],
+    ['a service without a port', ['services', 0, 'url'], 'http://127.0.0.1', '.services[0].url'],
+    ['a service port out of range', ['services', 0, 'url'], 'http://127.0.0.1:65536', '.services[0].url'],
+    ['a service URL with a path', ['services', 0, 'url'], 'http://127.0.0.1:8080/v1', '.services[0].url'],
+    ['a service name ending in a replica number', ['services', 1, 'name'], 'bank-1', '.services[1].name'],
+    ['a service name listed twice', ['services', 1, 'name'], 'certifier', '.services[1].name'],
   ];
 
   for (const [what, field, value, path] of cases) {
@@ -75,6 +89,37 @@ describe('gateway/fabric/network-config', () => {
       );
     });
   }
+
+  it('lists the services with their kind, organisation, URL and port; replica i on port + 100·i', () => {
+    const config = parseNetworkConfig(sampleNetworkJson());
+    assert.deepEqual(
+      config.services.map((s) => [s.name, s.kind, s.mspId, s.port]),
+      [
+        ['certifier', 'certifier', 'CertifierMSP', 8080],
+        ['bank', 'bank', 'BankMSP', 8081],
+      ],
+    );
+    const bank = serviceOf(config, 'bank');
+    assert.equal(bank.url, 'http://127.0.0.1:8081');
+    assert.equal(serviceReplicaUrl(bank, 0), bank.url);
+    assert.equal(serviceReplicaUrl(bank, 2), 'http://127.0.0.1:8281');
+    assert.equal(Object.isFrozen(bank), true);
+  });
+
+  it('takes a second bank as one more entry, and names the known services when asked for another', () => {
+    const json = sampleNetworkJson();
+    const second = { name: 'bank2', kind: 'bank', mspId: 'BankMSP', url: 'http://127.0.0.1:8082' };
+    (json.services as unknown[]).push(second);
+    const config = parseNetworkConfig(json);
+    assert.equal(serviceOf(config, 'bank2').port, 8082);
+    assert.throws(() => serviceOf(config, 'bank3'), /FABRIC_CONFIG_INVALID.*certifier, bank, bank2/);
+  });
+
+  it('reads a network.json older than the services as one without services', () => {
+    const config = parseNetworkConfig(edited(['services'], REMOVE));
+    assert.deepEqual(config.services, []);
+    assert.throws(() => serviceOf(config, 'certifier'), /network\.sh up/);
+  });
 
   it('rejects a root that is not an object', () => {
     assert.throws(() => parseNetworkConfig([]), { code: 'FABRIC_CONFIG_INVALID' });

@@ -51,6 +51,10 @@ export function sampleNetworkJson(root = '/srv/kyc'): Record<string, unknown> {
       CertifierMSP: org('certifier', 'CertifierMSP', 8054, 1, ['registrar', 'Admin', 'officer1', 'clerk1']),
       BankMSP: org('bank', 'BankMSP', 9054, 2, ['registrar', 'Admin', 'verifier1']),
     },
+    services: [
+      { name: 'certifier', kind: 'certifier', mspId: 'CertifierMSP', url: 'http://127.0.0.1:8080' },
+      { name: 'bank', kind: 'bank', mspId: 'BankMSP', url: 'http://127.0.0.1:8081' },
+    ],
   };
 }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import {
   HsmError,
   isSki,
-  toKycError,
+  hsmErrorToKycError,
   publicKeyFromPoint,
   ski,
   skiOfCertificate,
@@ -90,14 +90,14 @@ describe('gateway/hsm/p256', () => {
   });
 
   it('maps HSM errors to KYC codes without their details', () => {
-    const busy = toKycError(new HsmError('HSM_BUSY', 'no free session', { tokenLabel: 'bank-clients' }));
+    const busy = hsmErrorToKycError(new HsmError('HSM_BUSY', 'no free session', { tokenLabel: 'bank-clients' }));
     assert.equal(busy.code, 'KYC_UNAVAILABLE');
     assert.equal(busy.message.includes('bank-clients'), false);
     assert.ok(busy.cause instanceof HsmError);
-    assert.equal(toKycError(new HsmError('HSM_KEY_NOT_FOUND', 'x')).code, 'KYC_INTERNAL');
-    assert.equal(toKycError(new HsmError('HSM_INVALID_ARGUMENT', 'x')).code, 'KYC_INVALID_ARGUMENT');
+    assert.equal(hsmErrorToKycError(new HsmError('HSM_KEY_NOT_FOUND', 'x')).code, 'KYC_INTERNAL');
+    assert.equal(hsmErrorToKycError(new HsmError('HSM_INVALID_ARGUMENT', 'x')).code, 'KYC_INVALID_ARGUMENT');
     const login = new HsmError('HSM_LOGIN_FAILED', 'login failed', { returnValue: 'CKR_PIN_INCORRECT' });
     assert.equal(login.message, 'HSM_LOGIN_FAILED: login failed (CKR_PIN_INCORRECT)');
-    assert.equal(toKycError(login).code, 'KYC_UNAVAILABLE');
+    assert.equal(hsmErrorToKycError(login).code, 'KYC_UNAVAILABLE');
   });
 });

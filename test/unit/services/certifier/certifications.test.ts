@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  KycError,
-  TYP,
   createCollectionRequest,
+  KycError,
   parseDisclosure,
+  recordExistsDetail,
   signJws,
+  TYP,
   type ErrorCode,
 } from '../../../../protocol/src';
 import type { CertifierLimits } from '../../../../services/src/config';
@@ -104,13 +105,22 @@ describe('certifier service: certifications', () => {
     assert.equal((await service.get(id)).claims, undefined, 'the claims are dropped once decided');
   });
 
-  it('renews instead when this certifier already holds a record of that kind', async () => {
-    ledger.getAttestation.resolves({ version: 1 });
+  it('renews instead when Certify says this certifier already holds a record of that kind', async () => {
+    ledger.certify.rejects(new KycError('KYC_CONFLICT', recordExistsDetail('identity', 'CertifierMSP')));
     const { id } = await submitValid();
     const approved = await service.approve(id, 'officer1', 3);
+    assert.equal(ledger.certify.callCount, 1);
     assert.equal(ledger.renew.callCount, 1);
-    assert.equal(ledger.certify.callCount, 0);
+    assert.equal(ledger.getAttestation.callCount, 0, 'no read just to choose Certify or Renew');
     assert.equal(approved.record?.version, 2);
+  });
+
+  it('does not renew when Certify refuses for another reason (a used request is also KYC_CONFLICT)', async () => {
+    ledger.certify.rejects(new KycError('KYC_CONFLICT', 'this certification request has already been used'));
+    const { id } = await submitValid();
+    await assert.rejects(service.approve(id, 'officer1', 3), isKycError('KYC_CONFLICT'));
+    assert.equal(ledger.renew.callCount, 0);
+    assert.equal((await service.get(id)).status, 'pending');
   });
 
   it('keeps the certification pending when the ledger refuses, and lets it be approved later', async () => {
