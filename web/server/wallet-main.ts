@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import Fastify from 'fastify';
 import type { WalletConfig } from '../../protocol/src/http/web-api';
 import { trustBundleFromNetwork } from '../../demo/src/trust-bundle';
+import { loadNetworkConfig } from '../../gateway/src/fabric';
 import { servePages } from './pages';
 import { registerWebSecurity } from './security';
 import { webConfig } from './web-config';
@@ -15,23 +16,39 @@ import { requestLogFields } from '../../services/src/http/app';
  * only.
  */
 
-async function main(): Promise<void> {
+/**
+ * The consortium's services from network.json (topology.json `services`): every bank's CA is trusted for that
+ * bank alone, and the page may talk to every bank and the certifier (its CSP connect-src).
+ */
+function consortium(networkConfig: string): { walletConfig: WalletConfig; connectSrc: string[] } {
   const config = webConfig();
+  const services = loadNetworkConfig(networkConfig).services;
+  const banks = services.filter((service) => service.kind === 'bank');
+  const certifierUrl =
+    process.env.KYC_CERTIFIER_URL ??
+    services.find((service) => service.kind === 'certifier')?.url ??
+    config.certifierUrl;
+  const walletConfig: WalletConfig = {
+    certifierUrl,
+    trust: trustBundleFromNetwork(networkConfig, [...new Set(banks.map((bank) => bank.mspId))]),
+  };
+  const bankUrls = banks.length > 0 ? banks.map((bank) => bank.url) : [config.bankUrl];
+  return { walletConfig, connectSrc: [...new Set([certifierUrl, ...bankUrls])] };
+}
+
+async function main(): Promise<void> {
   const offset = Number(process.env.KYC_PORT_OFFSET ?? '0');
   const port = Number(process.env.KYC_WALLET_PORT ?? 8090 + offset);
   const instance = process.env.KYC_INSTANCE ?? 'main';
   const networkConfig = resolve(
     process.env.KYC_NETWORK_CONFIG ?? resolve(__dirname, `../../../crypto-config/generated/${instance}/network.json`),
   );
-  const walletConfig: WalletConfig = {
-    certifierUrl: config.certifierUrl,
-    trust: trustBundleFromNetwork(networkConfig, ['BankMSP']),
-  };
+  const { walletConfig, connectSrc } = consortium(networkConfig);
   // Logged as method and route pattern, never the URL (as the services do).
   const app = Fastify({
     logger: { level: process.env.KYC_LOG_LEVEL ?? 'info', serializers: { req: requestLogFields } },
   });
-  await registerWebSecurity(app, { connectSrc: [config.certifierUrl, config.bankUrl] });
+  await registerWebSecurity(app, { connectSrc });
   await servePages(app, 'wallet', '/', { index: true });
   app.get('/config.json', (_request, reply) => reply.header('cache-control', 'no-cache').send(walletConfig));
   app.get('/healthz', () => ({ status: 'ok' }));
