@@ -215,7 +215,8 @@ describe('integration (browser): web security of the wallet, desk and console', 
       const png = await QRCode.toBuffer(text, { errorCorrectionLevel: 'M', scale: 6 });
       await page.click('#go-scan');
       await page.setInputFiles('#qr-file', { name: 'qr.png', mimeType: 'image/png', buffer: png });
-      await page.waitForSelector('#scan-state.error', { timeout: 20_000 });
+      // The camera's own refusal is shown first (this browser has none): wait for the code's verdict.
+      await page.waitForSelector('#scan-state.error:text-matches("cannot be used|No QR code")', { timeout: 20_000 });
       const message = (await page.textContent('#scan-state')) ?? '';
       await page.click('section[data-screen=scan] [data-home]');
       return message;
