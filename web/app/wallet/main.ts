@@ -62,7 +62,11 @@ async function guarded(action: () => Promise<void>, button?: HTMLButtonElement):
   }
 }
 
+/** Counts codes read, so a late camera refusal never overwrites the verdict on a code already read. */
+let codesRead = 0;
+
 async function onScanned(text: string): Promise<void> {
+  codesRead++;
   say(byId('scan-state'), 'Checking the bank’s request…');
   try {
     offer = await readOffer(wallet, text);
@@ -78,9 +82,11 @@ async function onScanned(text: string): Promise<void> {
 async function startScan(): Promise<void> {
   show('scan');
   say(byId('scan-state'), 'Point the camera at the QR code on the bank’s screen.');
+  const before = codesRead;
   try {
     await scanner.start(control('camera', HTMLVideoElement), (text) => void onScanned(text));
   } catch {
+    if (codesRead !== before) return;
     say(
       byId('scan-state'),
       'The camera is not available (refused or absent). Choose a photo of the code instead.',
