@@ -232,6 +232,18 @@ deploy_chaincodes() {
 
 is_help() { [ "${1:-}" = --help ] || [ "${1:-}" = -h ]; }
 
+# For commands without options: prints the command's help for -h/--help, refuses any other argument.
+# Returns 1 when help was printed, so the command ends there: `help_or_no_args down "$@" || return 0`.
+help_or_no_args() { # <command> <args...>
+  local command=$1
+  shift
+  if is_help "$@"; then
+    "usage_$command"
+    return 1
+  fi
+  [ $# -eq 0 ] || die "$command takes no arguments (try $command --help)"
+}
+
 cmd_up() {
   local bft=false arg
   for arg in "$@"; do
@@ -310,11 +322,7 @@ hint_stale_build() {
 }
 
 cmd_deploy() {
-  if is_help "$@"; then
-    usage_deploy
-    return 0
-  fi
-  [ $# -eq 0 ] || die "deploy takes no arguments (try deploy --help)"
+  help_or_no_args deploy "$@" || return 0
   take_lock
   resolve_instance false
   if ! crypto_complete || [ ! -f "$(channel_dir)/joined" ]; then
@@ -349,11 +357,7 @@ stop_instance() {
 }
 
 cmd_down() {
-  if is_help "$@"; then
-    usage_down
-    return 0
-  fi
-  [ $# -eq 0 ] || die "down takes no arguments (try down --help)"
+  help_or_no_args down "$@" || return 0
   take_lock
   resolve_instance false
   step "stopping instance $INSTANCE (data kept)"
@@ -362,11 +366,7 @@ cmd_down() {
 }
 
 cmd_clean() {
-  if is_help "$@"; then
-    usage_clean
-    return 0
-  fi
-  [ $# -eq 0 ] || die "clean takes no arguments (try clean --help)"
+  help_or_no_args clean "$@" || return 0
   take_lock
   resolve_instance false
   step "cleaning instance $INSTANCE"
@@ -377,11 +377,7 @@ cmd_clean() {
 }
 
 cmd_status() {
-  if is_help "$@"; then
-    usage_status
-    return 0
-  fi
-  [ $# -eq 0 ] || die "status takes no arguments (try status --help)"
+  help_or_no_args status "$@" || return 0
   resolve_instance false
   [ -d "$DATA_DIR" ] || info "instance $INSTANCE does not exist (no $DATA_DIR)"
   warn_tls_identities

@@ -1,4 +1,4 @@
-import { type Canvas, type Image, createCanvas, loadImage } from '@napi-rs/canvas';
+import { type Canvas, type Image, type SKRSContext2D, createCanvas, loadImage } from '@napi-rs/canvas';
 import { KycError } from '../../protocol/src';
 
 /** Inputs above this are refused before decoding: a phone photo of a document is 1–5 MB. */
@@ -61,16 +61,22 @@ export function toGray(canvas: Canvas): Gray {
   return { width, height, data };
 }
 
-/** Draws `source` scaled by `scale`, rotated by `degrees` about its centre and blurred by `blur` px, on white. */
-export function transform(source: Image | Canvas, scale: number, degrees = 0, blur = 0): Canvas {
-  const width = Math.max(1, Math.round(source.width * scale));
-  const height = Math.max(1, Math.round(source.height * scale));
+/** A white canvas of this size, drawing with high-quality smoothing. */
+function whiteCanvas(width: number, height: number): { canvas: Canvas; ctx: SKRSContext2D } {
   const canvas = createCanvas(width, height);
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, width, height);
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = 'high';
+  return { canvas, ctx };
+}
+
+/** Draws `source` scaled by `scale`, rotated by `degrees` about its centre and blurred by `blur` px, on white. */
+export function transform(source: Image | Canvas, scale: number, degrees = 0, blur = 0): Canvas {
+  const width = Math.max(1, Math.round(source.width * scale));
+  const height = Math.max(1, Math.round(source.height * scale));
+  const { canvas, ctx } = whiteCanvas(width, height);
   ctx.translate(width / 2, height / 2);
   ctx.rotate((degrees * Math.PI) / 180);
   if (blur > 0) {
@@ -90,12 +96,7 @@ export function crop(
 ): Canvas {
   const width = Math.round(region.width * scale) + 2 * pad;
   const height = Math.round(region.height * scale) + 2 * pad;
-  const canvas = createCanvas(width, height);
-  const ctx = canvas.getContext('2d');
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, width, height);
-  ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = 'high';
+  const { canvas, ctx } = whiteCanvas(width, height);
   if (blur > 0) {
     ctx.filter = `blur(${blur}px)`;
   }

@@ -19,6 +19,17 @@ import {
  * service's check saves a transaction but is never the last word.
  */
 
+/** Verifies a signed object of type `typ` under `publicKey` and parses its payload. */
+function openSigned<P>(
+  token: unknown,
+  typ: string,
+  publicKey: KeyObject,
+  parse: (payload: Record<string, unknown>) => P,
+): { readonly id: string; readonly payload: P } {
+  const jws = verifyJws(token, typ, publicKey);
+  return { id: jws.id, payload: parse(jws.payload) };
+}
+
 function mismatch(detail: string): never {
   throw new KycError('KYC_MISMATCH', detail);
 }
@@ -55,8 +66,12 @@ export function checkCertificationRequest(
   expected: Readonly<CertificationRequestExpectation>,
   nowSeconds: number,
 ): CheckedCertificationRequest {
-  const jws = verifyJws(requestJws, TYP.certificationRequest, expected.publicKey);
-  const payload = parseCertificationRequestPayload(jws.payload);
+  const { id, payload } = openSigned(
+    requestJws,
+    TYP.certificationRequest,
+    expected.publicKey,
+    parseCertificationRequestPayload,
+  );
   if (payload.sub !== expected.personId) {
     mismatch('certification request is about another person');
   }
@@ -79,7 +94,7 @@ export function checkCertificationRequest(
     'certification request',
     MAX_CERTIFICATION_REQUEST_LIFETIME_SECONDS,
   );
-  return { requestId: jws.id, payload };
+  return { requestId: id, payload };
 }
 
 /** What a consent must be bound to: the bank's registration and the record and disclosures presented. */
@@ -115,8 +130,7 @@ export function checkConsent(
   expected: Readonly<ConsentExpectation>,
   nowSeconds: number,
 ): CheckedConsent {
-  const jws = verifyJws(consentJws, TYP.consent, expected.publicKey);
-  const payload = parseConsentPayload(jws.payload);
+  const { id, payload } = openSigned(consentJws, TYP.consent, expected.publicKey, parseConsentPayload);
   const bindings: readonly (readonly [string, string, string])[] = [
     ['sub', payload.sub, expected.personId],
     ['aud', payload.aud, expected.bank],
@@ -133,5 +147,5 @@ export function checkConsent(
   if (payload.disclosures_hash !== disclosuresHash(expected.disclosures)) {
     mismatch('consent does not cover the disclosures presented');
   }
-  return { consentId: jws.id, payload };
+  return { consentId: id, payload };
 }

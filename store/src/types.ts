@@ -15,8 +15,8 @@ export type JsonObject = { [key: string]: Json };
 export const TABLES = ['nonces', 'certifications', 'registrations', 'officers'] as const;
 export type TableName = (typeof TABLES)[number];
 
-/** A record as read back; `personal` holds the decrypted personal fields (absent when none or erased). */
-export interface StoredRecord {
+/** The indexed columns every record has: its id, and what sweeps, caps, erasure and lookups use. */
+export interface RecordKeys {
   readonly id: string;
   readonly status?: string;
   /** The person the record is about (did:key), for erasure. */
@@ -27,6 +27,10 @@ export interface StoredRecord {
   readonly owner?: string;
   /** Milliseconds since the epoch after which the record may be deleted by {@link KycStore.deleteExpired}. */
   readonly expiresAt?: number;
+}
+
+/** A record as read back; `personal` holds the decrypted personal fields (absent when none or erased). */
+export interface StoredRecord extends RecordKeys {
   readonly createdAt: number;
   /** Incremented by every write: 1 after insert. */
   readonly version: number;
@@ -37,13 +41,7 @@ export interface StoredRecord {
 }
 
 /** What {@link KycStore.insert} writes. */
-export interface NewRecord {
-  readonly id: string;
-  readonly status?: string;
-  readonly personId?: string;
-  readonly ref?: string;
-  readonly owner?: string;
-  readonly expiresAt?: number;
+export interface NewRecord extends RecordKeys {
   /** Defaults to now. */
   readonly createdAt?: number;
   readonly data: JsonObject;

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ClaimName, IsoInstant, Level, ResourceId } from './common';
+import { ClaimName, IsoInstant, Level, ResourceId, literals } from './common';
 
 /** The bank service's messages (docs/services.md). */
 
@@ -20,11 +20,7 @@ export const NewRegistrationBody = Type.Object(
 );
 export type NewRegistrationBody = Static<typeof NewRegistrationBody>;
 
-export const RegistrationStatus = Type.Union([
-  Type.Literal('pending'),
-  Type.Literal('verifying'),
-  Type.Literal('verified'),
-]);
+export const RegistrationStatus = literals('pending', 'verifying', 'verified');
 export type RegistrationStatus = Static<typeof RegistrationStatus>;
 
 /** A registration as its officer sees it; once verified, the verified claims. */

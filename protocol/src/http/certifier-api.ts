@@ -1,14 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { REVOCATION_REASONS } from '../attestation';
-import { IsoInstant, Level, PersonId, RecordKind, ResourceId } from './common';
+import { IsoInstant, Level, PersonId, RecordKind, ResourceId, literals } from './common';
 
 /** The certifier service's messages (docs/services.md). */
 
-export const CertificationStatus = Type.Union([
-  Type.Literal('pending'),
-  Type.Literal('approved'),
-  Type.Literal('rejected'),
-]);
+export const CertificationStatus = literals('pending', 'approved', 'rejected');
 export type CertificationStatus = Static<typeof CertificationStatus>;
 
 /** `POST /v1/nonces` → a nonce for the person's certification request. */
@@ -104,10 +100,7 @@ export const RejectBody = Type.Object(
 );
 export type RejectBody = Static<typeof RejectBody>;
 
-export const RevokeBody = Type.Object(
-  { reason: Type.Union(REVOCATION_REASONS.map((r) => Type.Literal(r))) },
-  { additionalProperties: false },
-);
+export const RevokeBody = Type.Object({ reason: literals(...REVOCATION_REASONS) }, { additionalProperties: false });
 export type RevokeBody = Static<typeof RevokeBody>;
 
 export const CertificationIdParams = Type.Object({ id: ResourceId });

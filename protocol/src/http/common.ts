@@ -1,9 +1,14 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
 
 /**
  * Schemas shared by the services' HTTP APIs (TypeBox: JSON Schema with static types). The services validate
  * with them and every client (wallet, demo, the pages) types its messages with them, so the two cannot drift.
  */
+
+/** A union of string literals, e.g. a status. */
+export function literals<V extends string>(...values: readonly V[]): TUnion<TLiteral<V>[]> {
+  return Type.Union(values.map((v) => Type.Literal(v)));
+}
 
 export const PersonId = Type.String({
   pattern: '^did:key:zDn[1-9A-HJ-NP-Za-km-z]{46}$',

@@ -9,7 +9,7 @@ import {
   type RegistrationView,
 } from '../../../protocol/src/http';
 import { SECURED, officerOf } from '../http/auth';
-import { errorBodySchema, publicRateLimit } from '../http/app';
+import { errorResponses, publicRateLimit } from '../http/app';
 import type { Registration } from './registrations';
 import type { BankRouteDeps } from './route-deps';
 
@@ -18,14 +18,7 @@ import type { BankRouteDeps } from './route-deps';
  * presentation (public, rate limited).
  */
 
-const Errors = {
-  400: errorBodySchema,
-  401: errorBodySchema,
-  404: errorBodySchema,
-  409: errorBodySchema,
-  410: errorBodySchema,
-  422: errorBodySchema,
-};
+const Errors = errorResponses(400, 401, 404, 409, 410, 422);
 
 function view(r: Registration): RegistrationView {
   return {
@@ -54,7 +47,7 @@ function officerRegistrationRoutes(app: FastifyInstance, deps: BankRouteDeps): v
         security: secured,
         summary: 'Open a registration: signed QR payload for the wallet',
         body: NewRegistrationBody,
-        response: { 400: errorBodySchema, 401: errorBodySchema, 429: errorBodySchema, 507: errorBodySchema },
+        response: errorResponses(400, 401, 429, 507),
       },
     },
     async (request, reply) => {

@@ -13,7 +13,7 @@ import {
 } from '../../../protocol/src/http';
 import { Type, type Static } from '@sinclair/typebox';
 import { SECURED, officerOf } from '../http/auth';
-import { errorBodySchema, publicRateLimit } from '../http/app';
+import { errorResponses, publicRateLimit } from '../http/app';
 import type { Certification } from './certifications';
 import type { CertifierRouteDeps } from './route-deps';
 
@@ -22,18 +22,8 @@ import type { CertifierRouteDeps } from './route-deps';
  * (public, rate limited); officers list, approve and reject.
  */
 
-const Errors = {
-  400: errorBodySchema,
-  401: errorBodySchema,
-  403: errorBodySchema,
-  404: errorBodySchema,
-  409: errorBodySchema,
-};
+const Errors = errorResponses(400, 401, 403, 404, 409);
 
-/**
- * What the person collects (with a request signed by their key): the status, the reason of a rejection, and
- * once approved the record reference and, the first time only, the disclosures. Never the claims.
- */
 /**
  * What the person collects (with a request signed by their key): the status, the reason of a rejection, and
  * once approved the record reference and, the first time only, the disclosures. Never the claims.
@@ -119,7 +109,7 @@ function personRoutes(app: FastifyInstance, deps: CertifierRouteDeps): void {
         tags: tags.person,
         summary: "Collect the outcome with a request signed by the person's key; the disclosures are handed out once",
         body: CollectionBody,
-        response: { ...Errors, 410: errorBodySchema, 422: errorBodySchema },
+        response: { ...Errors, ...errorResponses(410, 422) },
       },
     },
     async (request) => collectedView(await deps.certifications.collect(request.body.request)),

@@ -31,6 +31,11 @@ export interface HttpAppOptions {
 /** Every refusal's body, as JSON Schema for the routes' `response` sections. */
 export const errorBodySchema = ErrorBody;
 
+/** A route's documented refusals: each status with the one error body. */
+export function errorResponses(...statuses: readonly number[]): Record<number, typeof ErrorBody> {
+  return Object.fromEntries(statuses.map((status) => [status, ErrorBody]));
+}
+
 function errorBody(err: KycError): ErrorBody {
   const transactionId = (err as { transactionId?: unknown }).transactionId;
   return {

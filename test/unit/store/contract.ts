@@ -3,7 +3,7 @@ import { MIGRATIONS, isStoreError, type KycStore, type Migration } from '../../.
 
 /**
  * The store contract: what every backend must do, run against SQLite and the real project-local PostgreSQL
- * (store.test.ts). A harness opens stores on one database; `reset` gives each test a new, empty one.
+ * (open.test.ts). A harness opens stores on one database; `reset` gives each test a new, empty one.
  */
 export interface StoreHarness {
   /** A new empty database (file or schema) for the next opens. */
