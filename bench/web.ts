@@ -2,9 +2,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { PAGES_DIR } from '../web/server/pages';
-import { MAX_SHORT_QR_VERSION, requestUriOf, shortQrVersion } from '../web/server/short-qr';
-import { webConfig } from '../web/server/web-config';
+import { PAGES_DIR } from '../services/src/web/pages';
+import { MAX_SHORT_QR_VERSION, requestUriOf, shortQrVersion } from '../services/src/web/short-qr';
+import { webConfig } from '../services/src/web/web-config';
 
 /**
  * `./kyc bench web`: the web pages' budgets (docs/web.md), measured once, not in a loop: the weight of every

@@ -43,7 +43,7 @@ cmd_start() {
   touch "$log"
   chmod 600 "$log"
   echo "==> starting the wallet web server on $url; log: ${log#"$root"/}"
-  KYC_INSTANCE=$instance KYC_PORT_OFFSET=$offset setsid node "$root/dist/web/server/wallet-main.js" \
+  KYC_INSTANCE=$instance KYC_PORT_OFFSET=$offset setsid node "$root/dist/services/src/web/wallet-main.js" \
     >>"$log" 2>&1 </dev/null &
   echo $! >"$pid_file"
   local waited=0

@@ -139,7 +139,7 @@ describe('integration (browser): wallet, console and desk end to end', function 
   });
 
   it('the desk opens a registration and shows a short QR (version ≤ 10 at level M) with its countdown', async () => {
-    const token = await enrollOfficer(services.bankUrl, services.bankAdminToken, 'web-clerk');
+    const token = await enrollOfficer(services.bankUrl, services.bankAdminToken, 'web-verifier');
     desk = await newPage({ viewport: { width: 1280, height: 900 } });
     await signIn(desk, web.bank, 'desk', token);
     await screenshot(desk, 'desk-open');

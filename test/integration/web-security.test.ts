@@ -56,7 +56,7 @@ describe('integration (browser): web security of the wallet, desk and console', 
   before(async () => {
     services = ensureServices();
     web = ensureWalletWeb();
-    bankToken = await enrollOfficer(services.bankUrl, services.bankAdminToken, 'web-sec-clerk');
+    bankToken = await enrollOfficer(services.bankUrl, services.bankAdminToken, 'web-sec-verifier');
     certifierToken = await enrollOfficer(services.certifierUrl, services.certifierAdminToken, 'web-sec-officer');
     browser = await launch();
   });

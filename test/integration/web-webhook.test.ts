@@ -21,7 +21,7 @@ import {
 } from '../../demo/src/flow';
 import { trustBundleFromNetwork } from '../../demo/src/trust-bundle';
 import { createPersonKey } from '../../wallet/src';
-import { verifyWebhook } from '../../web/server/webhook';
+import { verifyWebhook } from '../../services/src/web/webhook';
 import { uniqueClaims } from '../../protocol/testing/simulated-person';
 import { launch, screenshot } from '../support/browser';
 import { networkJsonPath } from '../support/network';

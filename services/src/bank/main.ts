@@ -11,7 +11,7 @@ import { registrationsJson } from './legacy-state';
 import { RegistrationLimits } from './registration-limits';
 import { RegistrationService } from './registrations';
 import { bankRoutes } from './routes';
-import { bankWithDesk } from '../../../web/server/service-plugins';
+import { bankWithDesk } from '../web/service-plugins';
 import { ROLES } from '../../../protocol/src';
 
 /** The bank service process: `node dist/services/src/bank/main.js` (see docs/services.md). */
@@ -28,7 +28,7 @@ runMain(async () => {
     routes: async ({ runtime, store, officers, metrics, schedule }) => {
       const key = await loadOrCreateEncryptionKey(runtime.token, config.dataDir);
       const ledgerFor = (officer: string): KycLedger => runtime.ledgerFor(officer);
-      // The desk, sessions, short QR, live status and the signed callback (web/server, docs/web.md).
+      // The desk, sessions, short QR, live status and the signed callback (services/src/web, docs/web.md).
       const web = bankWithDesk(officers, config.dataDir, (directory) =>
         bankRoutes({
           registrations,

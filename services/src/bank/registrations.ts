@@ -91,7 +91,7 @@ export interface RegistrationServiceOptions {
   /** A `verifying` older than this goes back to `pending` (default 300 s; longer than any ledger deadline). */
   readonly verifyingTimeoutSeconds?: number;
   readonly now?: () => Date;
-  /** Called once a presentation is verified and stored (the bank's signed callback, web/server/webhook.ts). */
+  /** Called once a presentation is verified and stored (the bank's signed callback, services/src/web/webhook.ts). */
   readonly onVerified?: (id: string, verified: VerifiedPerson) => void;
 }
 

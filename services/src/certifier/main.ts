@@ -5,7 +5,7 @@ import { runMain, serve } from '../common/serve';
 import { CertificationService } from './certifications';
 import { certificationsJson } from './legacy-state';
 import { certifierRoutes } from './routes';
-import { certifierWithConsole } from '../../../web/server/service-plugins';
+import { certifierWithConsole } from '../web/service-plugins';
 import { ROLES } from '../../../protocol/src';
 
 /** The certifier service process: `node dist/services/src/certifier/main.js` (see docs/services.md). */
@@ -30,7 +30,7 @@ runMain(async () => {
         ledgerFor,
       });
       schedule('certifications', () => certifications.sweep());
-      // The console, sessions and web security (web/server, docs/web.md) around the certifier's routes.
+      // The console, sessions and web security (services/src/web, docs/web.md) around the certifier's routes.
       return Promise.resolve(
         certifierWithConsole(officers, (directory) =>
           certifierRoutes({

@@ -34,7 +34,7 @@ function sameDigest(a: string, b: string): boolean {
 export interface TokenDirectory {
   readonly adminTokenDigest: string;
   officerByTokenDigest(digest: string): Promise<string | undefined>;
-  /** The officer of a browser session cookie (web/server/sessions.ts); throws KYC_FORBIDDEN without CSRF. */
+  /** The officer of a browser session cookie (services/src/web/sessions.ts); throws KYC_FORBIDDEN without CSRF. */
   officerBySession?(request: FastifyRequest): string | undefined;
 }
 

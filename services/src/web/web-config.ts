@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { TokenDirectory } from '../../services/src/http/auth';
+import type { TokenDirectory } from '../http/auth';
 import { BANK_PUBLIC_PATHS } from './bank-web';
 import { registerOfficerWeb, withSessions } from './officer-web';
 import { SessionStore } from './sessions';

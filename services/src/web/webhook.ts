@@ -1,7 +1,11 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WEBHOOK_DELIVERY_HEADER, WEBHOOK_SIGNATURE_HEADER, type WebhookBody } from '../../protocol/src/http/web-api';
+import {
+  WEBHOOK_DELIVERY_HEADER,
+  WEBHOOK_SIGNATURE_HEADER,
+  type WebhookBody,
+} from '../../../protocol/src/http/web-api';
 
 /**
  * The bank's signed callback to its back office (docs/web.md): one POST per verified registration, the body

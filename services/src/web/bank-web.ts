@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { KycError } from '../../protocol/src';
-import { REQUEST_OBJECT_TYPE, RegistrationReference } from '../../protocol/src/http/web-api';
-import { authenticate, type TokenDirectory } from '../../services/src/http/auth';
-import { errorBodySchema, publicRateLimit } from '../../services/src/http/app';
-import type { RegistrationService } from '../../services/src/bank/registrations';
+import { KycError } from '../../../protocol/src';
+import { REQUEST_OBJECT_TYPE, RegistrationReference } from '../../../protocol/src/http/web-api';
+import { authenticate, type TokenDirectory } from '../http/auth';
+import { errorBodySchema, publicRateLimit } from '../http/app';
+import type { RegistrationService } from '../bank/registrations';
 import { requestUriOf, shortQrPng, shortQrVersion } from './short-qr';
 import { sendStatusStream, statusEvent } from './status-stream';
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
-import { KycError } from '../../protocol/src';
+import { KycError } from '../../../protocol/src';
 
 /** Where `web/build.mjs` writes the bundled pages (git-ignored): `dist/web-pages/<app>/`. */
 export const PAGES_DIR = resolve(__dirname, '../../web-pages');

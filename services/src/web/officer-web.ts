@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { KycError } from '../../protocol/src';
-import { SESSION_COOKIE, SignInBody, SessionView } from '../../protocol/src/http/web-api';
-import { tokenDigest, type TokenDirectory } from '../../services/src/http/auth';
-import { errorBodySchema } from '../../services/src/http/app';
+import { KycError } from '../../../protocol/src';
+import { SESSION_COOKIE, SignInBody, SessionView } from '../../../protocol/src/http/web-api';
+import { tokenDigest, type TokenDirectory } from '../http/auth';
+import { errorBodySchema } from '../http/app';
 import { servePages, type WebApp } from './pages';
 import { registerWebSecurity, type WebSecurityOptions } from './security';
 import type { SessionStore } from './sessions';

@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { KycError } from '../../protocol/src';
-import type { StatusEvent } from '../../protocol/src/http/web-api';
-import type { Registration } from '../../services/src/bank/registrations';
+import { KycError } from '../../../protocol/src';
+import type { StatusEvent } from '../../../protocol/src/http/web-api';
+import type { Registration } from '../bank/registrations';
 
 /**
  * A registration's status as server-sent events (`event: status`), so the desk and an embedding page change

@@ -3,10 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
-import { CSRF_HEADER, SESSION_COOKIE, WEBHOOK_SIGNATURE_HEADER } from '../../../protocol/src/http/web-api';
-import { SessionStore } from '../../../web/server/sessions';
-import { MAX_SHORT_QR_VERSION, requestUriOf, shortQrVersion } from '../../../web/server/short-qr';
-import { signWebhook, verifyWebhook, Webhook } from '../../../web/server/webhook';
+import { CSRF_HEADER, SESSION_COOKIE, WEBHOOK_SIGNATURE_HEADER } from '../../../../protocol/src/http/web-api';
+import { SessionStore } from '../../../../services/src/web/sessions';
+import { MAX_SHORT_QR_VERSION, requestUriOf, shortQrVersion } from '../../../../services/src/web/short-qr';
+import { signWebhook, verifyWebhook, Webhook } from '../../../../services/src/web/webhook';
 
 /** The web server pieces on their own: the short QR's size, sessions and CSRF, the webhook's signature and retries. */
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { TokenDirectory } from '../../services/src/http/auth';
-import type { RegistrationService, VerifiedPerson } from '../../services/src/bank/registrations';
+import type { TokenDirectory } from '../http/auth';
+import type { RegistrationService, VerifiedPerson } from '../bank/registrations';
 import { bankWebRoutes } from './bank-web';
 import { officerWeb, webConfig } from './web-config';
 import { Webhook, webhookSecret } from './webhook';

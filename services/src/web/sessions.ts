@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { KycError } from '../../protocol/src';
-import { CSRF_HEADER, SESSION_COOKIE } from '../../protocol/src/http/web-api';
+import { KycError } from '../../../protocol/src';
+import { CSRF_HEADER, SESSION_COOKIE } from '../../../protocol/src/http/web-api';
 
 /**
  * Officer sessions of the desk and the console. The officer signs in once with their token; the browser then

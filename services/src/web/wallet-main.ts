@@ -1,15 +1,15 @@
 import { resolve } from 'node:path';
 import Fastify from 'fastify';
-import type { WalletConfig } from '../../protocol/src/http/web-api';
-import { trustBundleFromNetwork } from '../../demo/src/trust-bundle';
-import { loadNetworkConfig } from '../../gateway/src/fabric';
+import type { WalletConfig } from '../../../protocol/src/http/web-api';
+import { trustBundleFromNetwork } from '../../../demo/src/trust-bundle';
+import { loadNetworkConfig } from '../../../gateway/src/fabric';
 import { servePages } from './pages';
 import { registerWebSecurity } from './security';
 import { webConfig } from './web-config';
-import { requestLogFields } from '../../services/src/http/app';
+import { requestLogFields } from '../http/app';
 
 /**
- * The wallet's own origin (`node dist/web/server/wallet-main.js`, started by web/web.sh): static files only
+ * The wallet's own origin (`node dist/services/src/web/wallet-main.js`, started by web/web.sh): static files only
  * (the PWA, its service worker and manifest) and `/config.json` with the certifier's URL and the trust list,
  * the BankMSP CA certificates read from the channel's MSP as `./kyc trust` prints them. It holds no state: the
  * person's key and credentials live in their browser. The CSP lets the page talk to the consortium's services
