@@ -11,6 +11,7 @@ import { decodeQrPng, MAX_QR_PNG_BYTES } from './qr';
 import { verifyRegistration, type VerifiedRegistration } from './registration';
 import { openWalletStore, type WalletStore } from './store';
 import { loadTrustFile } from './trust';
+import { checkReferenced, registrationText } from './request-uri';
 
 /** Exit codes of the CLI, documented in docs/wallet.md. */
 export const EXIT = { ok: 0, error: 1, usage: 2, pending: 3, rejected: 4 } as const;
@@ -141,7 +142,11 @@ export async function listCommand(ctx: CommandContext): Promise<number> {
 async function readRegistration(ctx: CommandContext, qrPath: string, trustPath: string): Promise<VerifiedRegistration> {
   const trustedCas = await loadTrustFile(trustPath);
   const png = await readBytesCapped(qrPath, MAX_QR_PNG_BYTES, 'QR image');
-  return verifyRegistration(decodeQrPng(png), { trustedCas, now: now(ctx) });
+  const text = decodeQrPng(png);
+  const jws = await registrationText(text, ctx.fetch === undefined ? {} : { fetch: ctx.fetch });
+  const registration = verifyRegistration(jws, { trustedCas, now: now(ctx) });
+  checkReferenced(text, registration);
+  return registration;
 }
 
 function showRegistration(ctx: CommandContext, registration: VerifiedRegistration): void {
