@@ -5,7 +5,7 @@ import fastifyStatic from '@fastify/static';
 import { KycError } from '../../../protocol/src';
 
 /** Where `web/build.mjs` writes the bundled pages (git-ignored): `dist/web-pages/<app>/`. */
-export const PAGES_DIR = resolve(__dirname, '../../web-pages');
+export const PAGES_DIR = resolve(__dirname, '../../../web-pages');
 
 export type WebApp = 'wallet' | 'desk' | 'console';
 

@@ -41,7 +41,8 @@ async function main(): Promise<void> {
   const port = Number(process.env.KYC_WALLET_PORT ?? 8090 + offset);
   const instance = process.env.KYC_INSTANCE ?? 'main';
   const networkConfig = resolve(
-    process.env.KYC_NETWORK_CONFIG ?? resolve(__dirname, `../../../crypto-config/generated/${instance}/network.json`),
+    process.env.KYC_NETWORK_CONFIG ??
+      resolve(__dirname, `../../../../crypto-config/generated/${instance}/network.json`),
   );
   const { walletConfig, connectSrc } = consortium(networkConfig);
   // Logged as method and route pattern, never the URL (as the services do).
