@@ -2,7 +2,7 @@
 // run it (web/web.sh build). Scripts are files, never inline, so the pages run under a CSP without
 // 'unsafe-inline'. Prints each bundle's size, raw and gzipped (the wallet's budget is in docs/web.md).
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -17,18 +17,20 @@ const apps = {
     files: ['wallet/index.html', 'wallet/manifest.webmanifest', 'wallet/icon.svg', 'wallet/sw.js', 'shared/app.css'],
   },
   desk: {
+    title: 'Bank desk',
     entries: { desk: 'desk/main.ts', signin: 'shared/signin.ts' },
-    files: ['desk/index.html', 'desk/signin.html', 'shared/app.css', 'embed/embed.html'],
+    files: ['desk/index.html', 'shared/app.css', 'embed/embed.html'],
   },
   console: {
+    title: 'Certifier console',
     entries: { console: 'console/main.ts', signin: 'shared/signin.ts' },
-    files: ['console/index.html', 'console/signin.html', 'shared/app.css'],
+    files: ['console/index.html', 'shared/app.css'],
   },
 };
 
 rmSync(out, { recursive: true, force: true });
 const sizes = [];
-for (const [name, { entries, files }] of Object.entries(apps)) {
+for (const [name, { title, entries, files }] of Object.entries(apps)) {
   const dir = join(out, name);
   mkdirSync(dir, { recursive: true });
   const entryPoints = Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, join(app, v)]));
@@ -44,6 +46,11 @@ for (const [name, { entries, files }] of Object.entries(apps)) {
     logLevel: 'warning',
   });
   for (const file of files) copyFileSync(join(app, file), join(dir, file.split('/').pop()));
+  // The officers' apps share one sign-in page, titled with the app's name (the name is ours, not input).
+  if (title !== undefined) {
+    const signin = readFileSync(join(app, 'shared', 'signin.html'), 'utf8').replaceAll('{{app}}', title);
+    writeFileSync(join(dir, 'signin.html'), signin);
+  }
   for (const entry of Object.keys(entries)) {
     const bytes = readFileSync(join(dir, `${entry}.js`));
     sizes.push(

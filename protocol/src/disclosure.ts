@@ -8,9 +8,8 @@ import { KycError } from './errors';
  * hashes the exact disclosure string it received, so no re-serialisation ever happens on that side.
  */
 
-export const CLAIM_NAME = /^[a-z][a-z0-9_]{0,63}$/;
-export const MAX_CLAIM_VALUE_LENGTH = 1024;
-export const MAX_CLAIMS = 32;
+export { CLAIM_NAME, MAX_CLAIMS, MAX_CLAIM_VALUE_LENGTH } from './formats';
+import { CLAIM_NAME, MAX_CLAIMS, MAX_CLAIM_VALUE_LENGTH } from './formats';
 /** 128 bits of salt at least, as RFC 9901 recommends; 16 random bytes are 22 base64url characters. */
 export const MIN_SALT_LENGTH = 22;
 export const MAX_SALT_LENGTH = 64;

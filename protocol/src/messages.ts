@@ -4,37 +4,33 @@ import { CLAIM_NAME, DIGEST, MAX_CLAIMS } from './disclosure';
 import { KycError } from './errors';
 
 /**
- * The signed objects of the protocol (docs/protocol.md) and their payload checks. Each purpose has its own
- * JWS `typ`, so a signature made for one purpose can never be replayed as another (domain separation).
- * Times in payloads are NumericDate (seconds since the epoch), as in JWT.
+ * The signed objects of the protocol (docs/protocol.md) and their payload checks. Times in payloads are
+ * NumericDate (seconds since the epoch), as in JWT.
  */
-export const TYP = {
-  /** Person → certifier: "please certify these claims about my key". Signed by the person's key. */
-  certificationRequest: 'kyc-certification-request+jwt',
-  /** Bank → wallet (QR code): registration request. Signed by the bank's HSM key, x5c to the bank's CA. */
-  registration: 'kyc-registration+jwt',
-  /** Person → bank: consent to present these disclosures for this registration. Signed by the person's key. */
-  consent: 'kyc-consent+jwt',
-  /** Person → certifier: "give me the outcome of my certification". Signed by the person's key. */
-  collectionRequest: 'kyc-collection-request+jwt',
-} as const;
+// The formats (typ values, identifier patterns, levels, clock skew) live in a module without dependencies,
+// so the browser wallet uses the very same constants (web/app/lib/proto.ts).
+export {
+  LEVELS,
+  MAX_CLOCK_SKEW_SECONDS,
+  MSP_ID,
+  NONCE,
+  PRESENTATION_CONTENT_TYPE,
+  RECORD_KIND,
+  SCHEMA_ID,
+  TYP,
+  type AssuranceLevel,
+  type RegistrationPayload,
+} from './formats';
+import {
+  LEVELS,
+  MAX_CLOCK_SKEW_SECONDS,
+  MSP_ID,
+  NONCE,
+  RECORD_KIND,
+  type AssuranceLevel,
+  type RegistrationPayload,
+} from './formats';
 
-/** Media type of the plaintext inside a presentation JWE (`cty` header). */
-export const PRESENTATION_CONTENT_TYPE = 'kyc-presentation+json';
-
-/** MSP ids as Fabric allows them in practice (letters, digits, dot, dash, underscore). */
-export const MSP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-/** Record kinds: what a certifier attests (e.g. `identity`, `address`). */
-export const RECORD_KIND = /^[a-z][a-z0-9-]{0,31}$/;
-/** Claim schema ids, e.g. `kyc.person.v1`. */
-export const SCHEMA_ID = /^[a-z0-9][a-z0-9.:_-]{0,63}$/;
-/** Nonces and registration ids: base64url, 16..64 characters (≥ 96 bits). */
-export const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
-/** Assurance levels in the eIDAS sense: 1 low, 2 substantial, 3 high. */
-export const LEVELS = [1, 2, 3] as const;
-export type AssuranceLevel = (typeof LEVELS)[number];
-/** How far into the future a signed object's `iat` may lie (clock skew between devices and the ledger). */
-export const MAX_CLOCK_SKEW_SECONDS = 300;
 /** Longest lifetime (`exp - iat`) accepted for consents and registrations: they are meant to be used at once. */
 export const MAX_SIGNED_LIFETIME_SECONDS = 3600;
 /**
@@ -85,23 +81,6 @@ export interface CollectionRequestPayload {
   readonly exp: number;
   /** Random, ≥ 128 bits: makes every request distinct; the certifier accepts each request once. */
   readonly jti: string;
-}
-
-export interface RegistrationPayload {
-  readonly iss: string;
-  readonly registration_id: string;
-  readonly nonce: string;
-  readonly iat: number;
-  readonly exp: number;
-  /** Where the wallet posts the presentation. */
-  readonly endpoint: string;
-  /** Claim names the bank asks for. */
-  readonly claims: readonly string[];
-  readonly min_level: AssuranceLevel;
-  /** The bank's P-256 encryption key (public JWK), held in its HSM. */
-  readonly enc_jwk: { readonly kty: 'EC'; readonly crv: 'P-256'; readonly x: string; readonly y: string };
-  /** Human-readable purpose shown to the person before consent. */
-  readonly purpose: string;
 }
 
 function fail(what: string): never {

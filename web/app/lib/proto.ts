@@ -7,19 +7,17 @@ import { decodeB64u, encodeB64u, fromUtf8, utf8 } from './b64';
  * protocol/src (test/unit/web/proto.test.ts checks them against it), but asynchronous and without Node.
  */
 
-export const TYP = {
-  certificationRequest: 'kyc-certification-request+jwt',
-  registration: 'kyc-registration+jwt',
-  consent: 'kyc-consent+jwt',
-  collectionRequest: 'kyc-collection-request+jwt',
-} as const;
-
-export const CLAIM_NAME = /^[a-z][a-z0-9_]{0,63}$/;
-export const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
-export const MSP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-export const MAX_CLAIMS = 32;
-export const MAX_CLAIM_VALUE_LENGTH = 1024;
-export const MAX_CLOCK_SKEW_SECONDS = 300;
+// The same constants as the server side, from protocol's dependency-free module (no copy to drift).
+export {
+  CLAIM_NAME,
+  MAX_CLAIMS,
+  MAX_CLAIM_VALUE_LENGTH,
+  MAX_CLOCK_SKEW_SECONDS,
+  MSP_ID,
+  NONCE,
+  TYP,
+} from '../../../protocol/src/formats';
+import { CLAIM_NAME, MAX_CLAIMS, MAX_CLAIM_VALUE_LENGTH } from '../../../protocol/src/formats';
 
 export type Claims = Readonly<Record<string, string>>;
 /** A WebCrypto key, named so that this module compiles for browsers (DOM) and for Node's tests alike. */

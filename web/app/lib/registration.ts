@@ -1,4 +1,5 @@
 import { KycError } from '../../../protocol/src/errors';
+import type { RegistrationPayload } from '../../../protocol/src/formats';
 import { REQUEST_URI_PATH } from '../../../protocol/src/http/web-api';
 import { CLAIM_NAME, MAX_CLAIMS, MAX_CLOCK_SKEW_SECONDS, MSP_ID, NONCE, TYP, decodeJws, verifiesWith } from './proto';
 import { certificateFromB64, certificateFromPem, ecdsaKeyOf, fabricAttributes, subjectOf, verifyPath } from './x509';
@@ -9,18 +10,7 @@ import { certificateFromB64, certificateFromPem, ecdsaKeyOf, fabricAttributes, s
  * `kyc.role=bank-verifier`, freshness; and that the request is the one the reference named.
  */
 
-export interface RegistrationPayload {
-  readonly iss: string;
-  readonly registration_id: string;
-  readonly nonce: string;
-  readonly iat: number;
-  readonly exp: number;
-  readonly endpoint: string;
-  readonly claims: readonly string[];
-  readonly min_level: 1 | 2 | 3;
-  readonly enc_jwk: { readonly kty: 'EC'; readonly crv: 'P-256'; readonly x: string; readonly y: string };
-  readonly purpose: string;
-}
+export type { RegistrationPayload } from '../../../protocol/src/formats';
 
 export interface VerifiedRegistration {
   readonly payload: RegistrationPayload;
