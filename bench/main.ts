@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
-import { connectUser, loadNetworkConfig, openNetworkHsm } from '../gateway/src/fabric';
+import { connectUser, loadNetworkConfig, networkConfigPath, openNetworkHsm } from '../gateway/src/fabric';
 import type { HsmToken } from '../gateway/src/hsm';
 import { newKycLedger, type KycLedger } from '../gateway/src/ledger/kyc-ledger';
 import {
@@ -84,10 +83,7 @@ async function main(): Promise<void> {
   const ops = option('ops', 200);
   const concurrency = option('concurrency', 20);
   const instance = process.env.KYC_INSTANCE ?? 'main';
-  const config = loadNetworkConfig(
-    process.env.KYC_NETWORK_CONFIG ??
-      join(resolve(__dirname, '../..'), 'crypto-config/generated', instance, 'network.json'),
-  );
+  const config = loadNetworkConfig(networkConfigPath());
   const hsm = await openNetworkHsm(config);
   const officer = await connectUser(hsm, config, 'CertifierMSP', 'officer1');
   const verifier = await connectUser(hsm, config, 'BankMSP', 'verifier1');

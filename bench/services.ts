@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freshOfficerName, openRegistration, scanRegistration } from '../demo/src/flow';
 import { serviceClient, type ServiceClient } from '../demo/src/service-client';
-import { trustBundleFromNetwork } from '../demo/src/trust-bundle';
-import { loadNetworkConfig, serviceOf } from '../gateway/src/fabric';
+import { trustBundleFromNetwork } from '../gateway/src/fabric/trust-bundle';
+import { loadNetworkConfig, networkConfigPath, serviceOf } from '../gateway/src/fabric';
 import {
   buildPresentation,
   certifierClient,
@@ -32,7 +32,7 @@ import { percentile } from './load';
 type Mode = 'encrypted' | 'plaintext';
 const MODES: readonly Mode[] = ['plaintext', 'encrypted'];
 const ROOT = resolve(__dirname, '../..');
-const NETWORK_JSON = join(ROOT, 'crypto-config/generated', process.env.KYC_INSTANCE ?? 'main', 'network.json');
+const NETWORK_JSON = networkConfigPath();
 
 /** The service `name`'s port in network.json, moved by `portShift` so the bench's processes run beside it. */
 function shiftedPort(name: 'certifier' | 'bank', portShift: number): number {

@@ -5,6 +5,7 @@ import { chromium } from 'playwright-core';
 import { PAGES_DIR } from '../services/src/web/pages';
 import { MAX_SHORT_QR_VERSION, requestUriOf, shortQrVersion } from '../services/src/web/short-qr';
 import { webConfig } from '../services/src/web/web-config';
+import { loadNetworkConfig, networkConfigPath, serviceOf } from '../gateway/src/fabric';
 
 /**
  * `./kyc bench web`: the web pages' budgets (docs/web.md), measured once, not in a loop: the weight of every
@@ -63,10 +64,11 @@ async function main(): Promise<void> {
   process.stdout.write(
     `wallet JavaScript: ${kb(walletJsGz)} KB gzipped (budget ${WALLET_JS_BUDGET_KB} KB): ${jsOk ? 'ok' : 'OVER'}\n`,
   );
-  const version = shortQrVersion(requestUriOf(config.bankUrl, 'Vq3cV2dQm0pG8nFh5w1x3A'));
+  const bankUrl = serviceOf(loadNetworkConfig(networkConfigPath()), 'bank').url;
+  const version = shortQrVersion(requestUriOf(bankUrl, 'Vq3cV2dQm0pG8nFh5w1x3A'));
   const qrOk = version <= MAX_SHORT_QR_VERSION;
   process.stdout.write(
-    `short QR for ${config.bankUrl}: version ${version} at level M (budget ${MAX_SHORT_QR_VERSION}): ${qrOk ? 'ok' : 'OVER'}\n`,
+    `short QR for ${bankUrl}: version ${version} at level M (budget ${MAX_SHORT_QR_VERSION}): ${qrOk ? 'ok' : 'OVER'}\n`,
   );
   const ready = await readyTimes(config.walletUrl);
   if (typeof ready === 'string') process.stdout.write(`wallet ready to scan: not measured, ${ready}\n`);

@@ -12,6 +12,8 @@ set -euo pipefail
 umask 077
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=services/lib/process-group.sh
+source "$root/services/lib/process-group.sh"
 instance=${KYC_INSTANCE:-main}
 data_dir="$root/services/data/$instance"
 pid_dir="$data_dir/pids"
@@ -116,12 +118,7 @@ stop_one() { # service replica
   local name=$1 pid pname
   pname=$(process_name "$name" "${2:-0}")
   pid=$(pid_of "$name" "${2:-0}") || return 0
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-    echo "==> stopped $pname service"
-  fi
+  if stop_process_group "$pid"; then echo "==> stopped $pname service"; fi
   rm -f "$pid_dir/$pname.pid"
 }
 

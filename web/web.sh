@@ -6,6 +6,8 @@ set -euo pipefail
 umask 077
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=services/lib/process-group.sh
+source "$root/services/lib/process-group.sh"
 instance=${KYC_INSTANCE:-main}
 offset=${KYC_PORT_OFFSET:-0}
 pid_file="$root/services/data/$instance/wallet-web.pid"
@@ -63,12 +65,7 @@ cmd_stop() {
   [ -f "$pid_file" ] || return 0
   local pid
   pid=$(cat "$pid_file")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-    echo "==> stopped the wallet web server"
-  fi
+  if stop_process_group "$pid"; then echo "==> stopped the wallet web server"; fi
   rm -f "$pid_file"
 }
 

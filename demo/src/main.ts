@@ -5,7 +5,7 @@ import { KycError } from '../../protocol/src';
 import { createPersonKey, submitPresentation } from '../../wallet/src';
 import { bankConfig, certifierConfig } from '../../services/src/config';
 import { certifyPerson, enrollOfficer, freshOfficerName, openRegistration, present, scanRegistration } from './flow';
-import { trustBundleFromNetwork } from './trust-bundle';
+import { trustBundleFromNetwork } from '../../gateway/src/fabric/trust-bundle';
 
 /**
  * `./kyc demo`: the whole flow against the running system, each step printed. Needs `./kyc start` first.

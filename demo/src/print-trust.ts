@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { loadNetworkConfig } from '../../gateway/src/fabric';
 import { bankConfig } from '../../services/src/config';
-import { trustBundleFromNetwork } from './trust-bundle';
+import { trustBundleFromNetwork } from '../../gateway/src/fabric/trust-bundle';
 
 /**
  * `./kyc trust [MSP…]`: prints the wallet's trust file (CA certificates per organisation) for the running

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { KycError, LEVELS, MSP_ID, type AssuranceLevel } from '../../protocol/src';
 import {
   loadNetworkConfig,
+  networkConfigPath,
   serviceOf,
   type NetworkConfig,
   type ServiceConfig,
@@ -145,9 +146,8 @@ function loadNetwork(env: Env): Loaded {
   if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(instance)) {
     invalid('KYC_INSTANCE', 'must be lower-case letters, digits and dashes');
   }
-  const networkConfigPath =
-    env.KYC_NETWORK_CONFIG ?? resolve(REPO_ROOT, 'crypto-config/generated', instance, 'network.json');
-  return { env, network: loadNetworkConfig(networkConfigPath), networkConfigPath, instance };
+  const path = networkConfigPath(env);
+  return { env, network: loadNetworkConfig(path), networkConfigPath: path, instance };
 }
 
 function commonConfig(loaded: Loaded, kind: ServiceKind): CommonConfig {

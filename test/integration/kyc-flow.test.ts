@@ -21,7 +21,7 @@ import {
   scanRegistration,
 } from '../../demo/src/flow';
 import { serviceClient, type ServiceClient } from '../../demo/src/service-client';
-import { trustBundleFromNetwork } from '../../demo/src/trust-bundle';
+import { trustBundleFromNetwork } from '../../gateway/src/fabric/trust-bundle';
 import {
   buildPresentation,
   createPersonKey,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { claimsHash, createCollectionRequest, parseDisclosure, type Claims } from '../../protocol/src';
 import { certifyPerson, freshOfficerName, openRegistration, present, scanRegistration } from '../../demo/src/flow';
 import { serviceClient, type ServiceClient } from '../../demo/src/service-client';
-import { trustBundleFromNetwork } from '../../demo/src/trust-bundle';
+import { trustBundleFromNetwork } from '../../gateway/src/fabric/trust-bundle';
 import { certifierClient, createCertificationRequest, personKeyFromPrivateKey, type PersonKey } from '../../wallet/src';
 import { uniqueClaims } from '../../protocol/testing/simulated-person';
 import { networkJsonPath } from '../support/network';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Claims } from '../../protocol/src';
 import { certifyPerson, freshOfficerName, openRegistration, present, scanRegistration } from '../../demo/src/flow';
 import { serviceClient, type ServiceClient } from '../../demo/src/service-client';
-import { trustBundleFromNetwork } from '../../demo/src/trust-bundle';
+import { trustBundleFromNetwork } from '../../gateway/src/fabric/trust-bundle';
 import {
   buildPresentation,
   createCertificationRequest,

@@ -19,7 +19,7 @@ import {
   present,
   scanRegistration,
 } from '../../demo/src/flow';
-import { trustBundleFromNetwork } from '../../demo/src/trust-bundle';
+import { trustBundleFromNetwork } from '../../gateway/src/fabric/trust-bundle';
 import { createPersonKey } from '../../wallet/src';
 import { verifyWebhook } from '../../services/src/web/webhook';
 import { uniqueClaims } from '../../protocol/testing/simulated-person';

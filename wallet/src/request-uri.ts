@@ -1,4 +1,5 @@
 import { KycError } from '../../protocol/src';
+import { REQUEST_URI_PATH } from '../../protocol/src/http/web-api';
 import { checkServiceUrl, requestBytes, type HttpOptions } from './http';
 import type { VerifiedRegistration } from './registration';
 
@@ -7,13 +8,12 @@ import type { VerifiedRegistration } from './registration';
  * the wallet fetches the bank-signed registration (as OpenID4VP's `request_uri`); the long QR carries the
  * signed registration itself. Both end as the same JWS, checked the same way.
  */
-const REQUEST_PATH = /^\/v1\/registrations\/([A-Za-z0-9_-]{16,64})\/request$/;
 
 /** The registration id a QR's text refers to, when it is a short reference; `undefined` for a JWS. */
 export function requestReference(text: string): { readonly url: URL; readonly registrationId: string } | undefined {
   if (!/^https?:\/\//.test(text)) return undefined;
   const url = checkServiceUrl(text, 'the QR code');
-  const match = REQUEST_PATH.exec(url.pathname);
+  const match = REQUEST_URI_PATH.exec(url.pathname);
   if (match?.[1] === undefined || url.search !== '' || url.hash !== '') {
     throw new KycError('KYC_INVALID_ARGUMENT', 'the QR code is a link, but not to a bank registration');
   }

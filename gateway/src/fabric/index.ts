@@ -7,6 +7,7 @@ export type { FabricErrorCode } from './errors';
 export {
   REPLICA_PORT_STEP,
   loadNetworkConfig,
+  networkConfigPath,
   orgOf,
   parseNetworkConfig,
   serviceOf,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { FabricSetupError } from './errors';
 
 /**
@@ -288,6 +288,17 @@ export function parseNetworkConfig(value: unknown): NetworkConfig {
  *
  * @throws FabricSetupError FABRIC_CONFIG_INVALID when the file is unreadable, not JSON or malformed.
  */
+/**
+ * Where an instance's network.json is: `KYC_NETWORK_CONFIG`, else `crypto-config/generated/<KYC_INSTANCE or
+ * main>/network.json` in this checkout (found from the built module, dist/gateway/src/fabric).
+ */
+export function networkConfigPath(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return (
+    env.KYC_NETWORK_CONFIG ??
+    resolve(__dirname, '../../../..', 'crypto-config/generated', env.KYC_INSTANCE ?? 'main', 'network.json')
+  );
+}
+
 export function loadNetworkConfig(path: string): NetworkConfig {
   let content: string;
   try {

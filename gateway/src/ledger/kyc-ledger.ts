@@ -31,12 +31,13 @@ export type KycLedger = {
 /** Runs one transaction of the table with its typed arguments; resolves to its parsed result. */
 export type LedgerInvoker = (name: KycTransactionName, args: readonly unknown[]) => Promise<unknown>;
 
-const methodName = (name: KycTransactionName): string => name.charAt(0).toLowerCase() + name.slice(1);
+/** The client's method for a transaction: its name in camelCase (`Certify` → `certify`). */
+export const ledgerMethodName = (name: KycTransactionName): string => name.charAt(0).toLowerCase() + name.slice(1);
 
 /** The ledger client over any invoker: one method per row of the table. */
 export function kycLedgerFrom(invoke: LedgerInvoker): KycLedger {
   return Object.fromEntries(
-    KYC_TRANSACTION_NAMES.map((name) => [methodName(name), (...args: unknown[]) => invoke(name, args)]),
+    KYC_TRANSACTION_NAMES.map((name) => [ledgerMethodName(name), (...args: unknown[]) => invoke(name, args)]),
   ) as KycLedger;
 }
 

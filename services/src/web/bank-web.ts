@@ -1,12 +1,12 @@
-import type { FastifyInstance } from 'fastify';
-import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KycError } from '../../../protocol/src';
-import { REQUEST_OBJECT_TYPE, RegistrationReference } from '../../../protocol/src/http/web-api';
-import { authenticate, type TokenDirectory } from '../http/auth';
-import { errorBodySchema, publicRateLimit } from '../http/app';
+import { RegistrationIdParams } from '../../../protocol/src/http';
+import { REQUEST_OBJECT_TYPE, REQUEST_URI_PATH, RegistrationReference } from '../../../protocol/src/http/web-api';
+import { officerOf, type Principal, type TokenDirectory } from '../http/auth';
+import { errorResponses, publicRateLimit } from '../http/app';
 import type { RegistrationService } from '../bank/registrations';
 import { requestUriOf, shortQrPng, shortQrVersion } from './short-qr';
-import { sendStatusStream, statusEvent } from './status-stream';
+import { currentRegistration, sendStatusStream, statusEvent, statusOf } from './status-stream';
 
 /**
  * The bank's routes for the desk and the wallet (docs/web.md): the short reference a QR carries, the signed
@@ -21,22 +21,22 @@ export interface BankWebDeps {
   readonly rateLimitPerMinute: number;
 }
 
-const Params = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$' }) });
-const refused = { 401: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 410: errorBodySchema };
+const Params = RegistrationIdParams;
+const refused = errorResponses(401, 404, 409, 410);
 
 /** Public paths the wallet (and an embedding page) call cross-origin. */
 export const BANK_PUBLIC_PATHS = [
   { method: 'POST', path: /^\/v1\/registrations\/[A-Za-z0-9_-]{16,64}\/presentation$/ },
-  { method: 'GET', path: /^\/v1\/registrations\/[A-Za-z0-9_-]{16,64}\/request$/ },
+  { method: 'GET', path: REQUEST_URI_PATH },
   { method: 'GET', path: /^\/v1\/registrations\/[A-Za-z0-9_-]{16,64}\/status$/ },
 ] as const;
 
 type Lookup = (id: string) => ReturnType<RegistrationService['get']>;
-type Officer = (request: Parameters<typeof authenticate>[0]) => ReturnType<typeof authenticate>;
+type Officer = (request: FastifyRequest) => Promise<Principal>;
 
 export function bankWebRoutes(deps: BankWebDeps): (app: FastifyInstance) => void {
   return (app) => {
-    const officer: Officer = (request) => authenticate(request, deps.directory, ['officer']);
+    const officer: Officer = officerOf(deps.directory);
     const lookup: Lookup = (id) => deps.registrations.get(id);
     referenceRoutes(app, deps, officer, lookup);
     statusRoutes(app, deps, officer, lookup);
@@ -80,10 +80,11 @@ function referenceRoutes(app: FastifyInstance, deps: BankWebDeps, officer: Offic
       },
     },
     async (request, reply) => {
-      const event = await statusEvent(lookup, request.params.id, false);
-      if (event.status === 'expired') throw new KycError('KYC_EXPIRED', 'registration expired; ask for a new QR');
-      if (event.status !== 'pending') throw new KycError('KYC_CONFLICT', 'registration already used');
-      const r = await lookup(request.params.id);
+      // One read: the status decides, and the same record carries the signed request.
+      const r = await currentRegistration(lookup, request.params.id);
+      const status = r === undefined ? 'expired' : statusOf(r, false).status;
+      if (status === 'expired') throw new KycError('KYC_EXPIRED', 'registration expired; ask for a new QR');
+      if (r === undefined || status !== 'pending') throw new KycError('KYC_CONFLICT', 'registration already used');
       return reply.type(REQUEST_OBJECT_TYPE).header('cache-control', 'no-store').send(r.jws);
     },
   );

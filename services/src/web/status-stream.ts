@@ -12,19 +12,29 @@ import type { Registration } from '../bank/registrations';
 
 export type Lookup = (id: string) => Promise<Registration>;
 
-/** The status the pages show; a registration the sweep removed after expiry is `expired`. */
-export async function statusEvent(lookup: Lookup, id: string, withClaims: boolean): Promise<StatusEvent> {
-  let r: Registration;
+/** The registration, or `undefined` once the sweep removed it after expiry. */
+export async function currentRegistration(lookup: Lookup, id: string): Promise<Registration | undefined> {
   try {
-    r = await lookup(id);
+    return await lookup(id);
   } catch (err) {
-    if (err instanceof KycError && err.code === 'KYC_NOT_FOUND') return { registrationId: id, status: 'expired' };
+    if (err instanceof KycError && err.code === 'KYC_NOT_FOUND') return undefined;
     throw err;
   }
-  if (r.status === 'pending' && Date.parse(r.expiresAt) <= Date.now()) return { registrationId: id, status: 'expired' };
-  if (r.status !== 'verified' || r.result === undefined) return { registrationId: id, status: r.status };
+}
+
+/** The status the pages show for a registration: pending past its expiry is `expired`. */
+export function statusOf(r: Registration, withClaims: boolean): StatusEvent {
+  const registrationId = r.id;
+  if (r.status === 'pending' && Date.parse(r.expiresAt) <= Date.now()) return { registrationId, status: 'expired' };
+  if (r.status !== 'verified' || r.result === undefined) return { registrationId, status: r.status };
   const { level, certifier, claims } = r.result;
-  return { registrationId: id, status: 'verified', level, certifier, ...(withClaims ? { claims: { ...claims } } : {}) };
+  return { registrationId, status: 'verified', level, certifier, ...(withClaims ? { claims: { ...claims } } : {}) };
+}
+
+/** The status the pages show; a registration the sweep removed after expiry is `expired`. */
+export async function statusEvent(lookup: Lookup, id: string, withClaims: boolean): Promise<StatusEvent> {
+  const r = await currentRegistration(lookup, id);
+  return r === undefined ? { registrationId: id, status: 'expired' } : statusOf(r, withClaims);
 }
 
 const final = (e: StatusEvent): boolean => e.status === 'verified' || e.status === 'expired';

@@ -1,11 +1,9 @@
-import { resolve } from 'node:path';
 import Fastify from 'fastify';
 import type { WalletConfig } from '../../../protocol/src/http/web-api';
-import { trustBundleFromNetwork } from '../../../demo/src/trust-bundle';
-import { loadNetworkConfig } from '../../../gateway/src/fabric';
+import { trustBundleFromNetwork } from '../../../gateway/src/fabric/trust-bundle';
+import { loadNetworkConfig, networkConfigPath } from '../../../gateway/src/fabric';
 import { servePages } from './pages';
 import { registerWebSecurity } from './security';
-import { webConfig } from './web-config';
 import { requestLogFields } from '../http/app';
 
 /**
@@ -21,29 +19,24 @@ import { requestLogFields } from '../http/app';
  * bank alone, and the page may talk to every bank and the certifier (its CSP connect-src).
  */
 function consortium(networkConfig: string): { walletConfig: WalletConfig; connectSrc: string[] } {
-  const config = webConfig();
   const services = loadNetworkConfig(networkConfig).services;
   const banks = services.filter((service) => service.kind === 'bank');
-  const certifierUrl =
-    process.env.KYC_CERTIFIER_URL ??
-    services.find((service) => service.kind === 'certifier')?.url ??
-    config.certifierUrl;
+  const certifierUrl = process.env.KYC_CERTIFIER_URL ?? services.find((s) => s.kind === 'certifier')?.url;
+  const bankUrls = banks.length > 0 ? banks.map((bank) => bank.url) : [process.env.KYC_BANK_URL ?? ''];
+  if (certifierUrl === undefined || bankUrls.includes('')) {
+    throw new Error(`${networkConfig} lists no certifier or bank service (run network/network.sh up)`);
+  }
   const walletConfig: WalletConfig = {
     certifierUrl,
     trust: trustBundleFromNetwork(networkConfig, [...new Set(banks.map((bank) => bank.mspId))]),
   };
-  const bankUrls = banks.length > 0 ? banks.map((bank) => bank.url) : [config.bankUrl];
   return { walletConfig, connectSrc: [...new Set([certifierUrl, ...bankUrls])] };
 }
 
 async function main(): Promise<void> {
   const offset = Number(process.env.KYC_PORT_OFFSET ?? '0');
   const port = Number(process.env.KYC_WALLET_PORT ?? 8090 + offset);
-  const instance = process.env.KYC_INSTANCE ?? 'main';
-  const networkConfig = resolve(
-    process.env.KYC_NETWORK_CONFIG ??
-      resolve(__dirname, `../../../../crypto-config/generated/${instance}/network.json`),
-  );
+  const networkConfig = networkConfigPath();
   const { walletConfig, connectSrc } = consortium(networkConfig);
   // Logged as method and route pattern, never the URL (as the services do).
   const app = Fastify({

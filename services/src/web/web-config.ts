@@ -12,8 +12,6 @@ import { SessionStore } from './sessions';
 export interface WebConfig {
   /** The wallet's origin (`KYC_WALLET_URL`, default http://127.0.0.1:8090 + offset); CORS allows it alone. */
   readonly walletUrl: string;
-  readonly certifierUrl: string;
-  readonly bankUrl: string;
   /** `KYC_WEBHOOK_URL`: where the bank posts its signed callback; unset: no callback. */
   readonly webhookUrl: string | undefined;
   /** `KYC_EMBED_ORIGINS`: comma-separated origins of the bank's own pages that embed the widget. */
@@ -31,8 +29,6 @@ export function webConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
   const local = (port: number): string => `http://127.0.0.1:${port + offset}`;
   return {
     walletUrl: trimmed(env.KYC_WALLET_URL ?? local(8090)),
-    certifierUrl: trimmed(env.KYC_CERTIFIER_URL ?? local(8080)),
-    bankUrl: trimmed(env.KYC_BANK_URL ?? local(8081)),
     webhookUrl: env.KYC_WEBHOOK_URL === undefined || env.KYC_WEBHOOK_URL === '' ? undefined : env.KYC_WEBHOOK_URL,
     embedOrigins: (env.KYC_EMBED_ORIGINS ?? '')
       .split(',')

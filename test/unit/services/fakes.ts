@@ -10,7 +10,7 @@ import {
   nowSeconds,
   type TestPerson,
 } from '../../../protocol/testing/simulated-person';
-import type { KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
+import { ledgerMethodName, type KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
 import { KYC_TRANSACTION_NAMES, type Attestation } from '../../../protocol/src';
 import { openHsm } from '../../../gateway/src/hsm';
 import { openStore, sqlitePathFor, type KycStore } from '../../../store/src';
@@ -46,7 +46,7 @@ export type StubLedger = { [K in keyof KycLedger]: sinon.SinonStub };
 /** A ledger whose every method (one per row of the ledger API table) is a sinon stub; reads find nothing. */
 export function stubLedger(): StubLedger {
   const stubs = Object.fromEntries(
-    KYC_TRANSACTION_NAMES.map((name) => [name.charAt(0).toLowerCase() + name.slice(1), sinon.stub()]),
+    KYC_TRANSACTION_NAMES.map((name) => [ledgerMethodName(name), sinon.stub()]),
   ) as StubLedger;
   stubs.getAttestation.rejects(new KycError('KYC_NOT_FOUND', 'no record'));
   stubs.getAttestations.resolves([]);

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadNetworkConfig, orgOf } from '../../gateway/src/fabric';
+import { loadNetworkConfig, orgOf } from './network-config';
 
 /**
  * The wallet's trust file for a local network: each named organisation's root CA certificates, read from its
