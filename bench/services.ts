@@ -17,7 +17,8 @@ import {
   type Credential,
   type PersonKey,
 } from '../wallet/src';
-import { uniqueClaims } from '../protocol/testing/simulated-person';
+import { uniqueDocumentHolder } from '../intake/testing/person';
+import type { NonceAnswer } from '../protocol/src/http';
 import { percentile } from './load';
 
 /**
@@ -149,10 +150,12 @@ async function timed<T>(mode: Mode, operation: string, task: () => Promise<T>): 
 /** One person through both services; each timed step is what a client waits for. */
 async function onePerson(s: Services, trust: Record<string, string[]>): Promise<void> {
   const key: PersonKey = personKeyFromPrivateKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
-  const claims = uniqueClaims();
+  const { claims, evidence } = await uniqueDocumentHolder();
   const certifier = certifierClient(s.certifierUrl);
+  let nonceAnswer: NonceAnswer | undefined;
   const { id, pending } = await timed(s.mode, 'certification submit (nonce + submit)', async () => {
-    const { nonce, certifier: mspId } = await certifier.requestNonce();
+    nonceAnswer = await certifier.requestNonce();
+    const { nonce, certifier: mspId } = nonceAnswer;
     const made = await createCertificationRequest({ key, certifier: mspId, nonce, kind: 'identity', claims });
     const submitted = await certifier.submit({
       personId: key.did,
@@ -174,6 +177,9 @@ async function onePerson(s: Services, trust: Record<string, string[]>): Promise<
       },
     };
   });
+  await timed(s.mode, 'evidence (HSM decrypt, MRZ OCR, face match)', () =>
+    certifier.submitEvidence(id, key, nonceAnswer as NonceAnswer, evidence),
+  );
   await timed(s.mode, 'certification approve (ledger)', () =>
     (s.certOfficer as ServiceClient).post(`/v1/certifications/${id}/approve`, { level: 2 }),
   );

@@ -12,7 +12,7 @@ Usage: network/install.sh [--force] [--help]
 Installs the local network's prerequisites, idempotently:
   apt packages   softhsm2 opensc jq curl iproute2 shellcheck postgresql-15 fonts-ocr-b chromium  (skipped when already installed)
   Fabric v3.1.1  peer orderer configtxgen osnadmin   (go install -tags pkcs11)
-  fabric-ca 1.5.21 fabric-ca-server fabric-ca-client   (go install -tags pkcs11)
+  fabric-ca 1.5.22 fabric-ca-server fabric-ca-client   (go install -tags pkcs11)
 
 Binaries go to network/bin/ (git-ignored); the build is skipped when
 network/bin/VERSIONS matches the pins in this script.
@@ -39,7 +39,7 @@ bin_dir="$here/bin"
 # see docs/decisions.md. v3.1.1 ignores CORE_PEER_BCCSP_* env vars, so BCCSP goes in per-node config files.
 FABRIC_VERSION=v1.4.0-rc1.0.20250510200036-435a7f1a780a
 FABRIC_TAG=v3.1.1
-FABRIC_CA_VERSION=v1.5.21
+FABRIC_CA_VERSION=v1.5.22
 pins="fabric=$FABRIC_TAG($FABRIC_VERSION) fabric-ca=$FABRIC_CA_VERSION tags=pkcs11"
 
 step() { printf '==> %s\n' "$*"; }

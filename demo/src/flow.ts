@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Claims } from '../../protocol/src';
+import type { Claims, EvidenceFiles } from '../../protocol/src';
+import type { EvidenceAnswer } from '../../protocol/src/http';
 import {
   buildPresentation,
   certifierClient,
@@ -40,8 +41,9 @@ export function freshOfficerName(prefix: string): string {
 }
 
 /**
- * The person asks the certifier, the officer approves at `level`, the wallet collects and checks the
- * disclosures (they must open exactly the claims it submitted).
+ * The person asks the certifier (with evidence: a document photo or chip files and a selfie, which level 2
+ * and 3 need), the officer approves at `level`, the wallet collects and checks the disclosures (they must
+ * open exactly the claims it submitted).
  */
 export async function certifyPerson(options: {
   readonly certifierUrl: string;
@@ -50,10 +52,12 @@ export async function certifyPerson(options: {
   readonly claims: Claims;
   readonly level: number;
   readonly kind?: string;
-}): Promise<{ credential: Credential; certificationId: string }> {
+  readonly evidence?: EvidenceFiles;
+}): Promise<{ credential: Credential; certificationId: string; evidence?: EvidenceAnswer }> {
   const kind = options.kind ?? 'identity';
   const certifier = certifierClient(options.certifierUrl);
-  const { nonce, certifier: mspId } = await certifier.requestNonce();
+  const nonceAnswer = await certifier.requestNonce();
+  const { nonce, certifier: mspId } = nonceAnswer;
   const { request, payload, claimsSalt } = await createCertificationRequest({
     key: options.key,
     certifier: mspId,
@@ -68,6 +72,10 @@ export async function certifyPerson(options: {
     claimsSalt,
     request,
   });
+  const evidence =
+    options.evidence === undefined
+      ? undefined
+      : await certifier.submitEvidence(id, options.key, nonceAnswer, options.evidence);
   await options.officer.post(`/v1/certifications/${id}/approve`, { level: options.level });
   // Collected with a request signed by the person's key: the disclosures are handed out once.
   const state = await certifier.collect(id, options.key, mspId);
@@ -84,7 +92,7 @@ export async function certifyPerson(options: {
     },
     state,
   );
-  return { credential, certificationId: id };
+  return { credential, certificationId: id, ...(evidence === undefined ? {} : { evidence }) };
 }
 
 export interface RegistrationWithQr {

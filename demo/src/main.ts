@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { KycError } from '../../protocol/src';
 import { createPersonKey, submitPresentation } from '../../wallet/src';
 import { bankConfig, certifierConfig } from '../../services/src/config';
+import { syntheticDocumentHolder } from '../../intake/testing/person';
 import { certifyPerson, enrollOfficer, freshOfficerName, openRegistration, present, scanRegistration } from './flow';
 import { trustBundleFromNetwork } from '../../gateway/src/fabric/trust-bundle';
 
@@ -12,12 +13,6 @@ import { trustBundleFromNetwork } from '../../gateway/src/fabric/trust-bundle';
  * Admin tokens come from the services' data directories (or KYC_CERTIFIER_ADMIN_TOKEN / KYC_BANK_ADMIN_TOKEN).
  */
 
-const CLAIMS = {
-  given_name: 'Ada',
-  family_name: 'Lovelace',
-  birthdate: '1815-12-10',
-  nationality: 'GB',
-};
 
 let stepNumber = 0;
 function step(title: string, detail = ''): void {
@@ -58,17 +53,24 @@ async function main(): Promise<void> {
   const key = await createPersonKey(workDir);
   process.stdout.write(`    person id ${key.did}\n`);
 
+  // A synthetic passport (generated now, never written to disk) and a selfie of the same face.
+  const holder = await syntheticDocumentHolder(1815, { names: { familyName: 'LOVELACE', givenNames: 'ADA' } });
   step(
-    'The person asks to be certified; the officer checks them and approves at level 2',
-    `claims sent to the certifier only: ${JSON.stringify(CLAIMS)}; the wallet collects the outcome once, with a request signed by its key`,
+    'The person asks to be certified with a photo of their passport and a selfie; the officer approves at level 2',
+    `claims sent to the certifier only: ${JSON.stringify(holder.claims)}; the photos go encrypted to the certifier's HSM key, ` +
+      'are read (MRZ OCR, face match) in memory and dropped; the wallet collects the outcome once, with a request signed by its key',
   );
-  const { credential, certificationId } = await certifyPerson({
+  const { credential, certificationId, evidence } = await certifyPerson({
     certifierUrl: certifierCfg.publicUrl,
     officer: certOfficer,
     key,
-    claims: CLAIMS,
+    claims: holder.claims,
     level: 2,
+    evidence: { document: holder.document, selfie: holder.selfie },
   });
+  process.stdout.write(
+    `    evidence: MRZ check digits ${evidence?.document?.checkDigitsValid === true ? 'valid' : 'not valid'}, face ${evidence?.face.match === true ? 'matches' : 'does not match'}; supports level ${evidence?.supportedLevel ?? 1}\n`,
+  );
   process.stdout.write(
     `    certification ${certificationId}: ledger record ${credential.record.certifier}/${credential.record.kind} v${credential.record.version}, level ${credential.record.level}, valid until ${credential.record.validUntil}\n`,
   );

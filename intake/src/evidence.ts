@@ -15,9 +15,11 @@ import type { OcrVersions } from './mrz/reader';
 export interface Evidence {
   readonly ocr?: {
     readonly format: 'TD1' | 'TD3';
-    readonly fields: MrzClaims;
+    /** The fields read; dropped from the summary kept after the decision. */
+    readonly fields?: MrzClaims;
     readonly checkDigitsValid: boolean;
-    readonly repairs: readonly Repair[];
+    /** Every repair; the summary keeps where, not the characters. */
+    readonly repairs: readonly (Omit<Repair, 'from' | 'to'> & Partial<Pick<Repair, 'from' | 'to'>>)[];
     readonly versions: OcrVersions;
   };
   readonly chip?: {
@@ -25,7 +27,8 @@ export interface Evidence {
     readonly signer: PassiveAuthResult['signer'];
     readonly hashAlgorithm: string;
     readonly dataGroups: readonly number[];
-    readonly fields: MrzClaims;
+    /** DG1's fields; dropped from the summary kept after the decision. */
+    readonly fields?: MrzClaims;
     readonly checkedAt: string;
   };
   readonly face?: {
@@ -80,6 +83,30 @@ export function chipEvidence(result: PassiveAuthResult, now: Date = new Date()):
     dataGroups: result.dataGroups,
     fields: parseMrz(result.dg1Lines, layout, now).claims,
     checkedAt: result.checkedAt,
+  };
+}
+
+/**
+ * What stays of the evidence once the certification is decided (docs/intake.md §5): results, scores,
+ * thresholds, model versions, the signer and the input hashes; no field read from the document, and of each
+ * repair only where it was made.
+ */
+export function evidenceSummary(evidence: Evidence): Evidence {
+  const { ocr, chip, face, inputHashes } = evidence;
+  const withoutFields = <T extends { fields?: MrzClaims }>(part: T): Omit<T, 'fields'> =>
+    Object.fromEntries(Object.entries(part).filter(([name]) => name !== 'fields')) as Omit<T, 'fields'>;
+  return {
+    ...(ocr === undefined
+      ? {}
+      : {
+          ocr: {
+            ...withoutFields(ocr),
+            repairs: ocr.repairs.map(({ field, line, column, reason }) => ({ field, line, column, reason })),
+          },
+        }),
+    ...(chip === undefined ? {} : { chip: withoutFields(chip) }),
+    ...(face === undefined ? {} : { face }),
+    inputHashes,
   };
 }
 

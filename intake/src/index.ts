@@ -29,6 +29,7 @@ export {
   type Evidence,
   chipEvidence,
   claimsMatchEvidence,
+  evidenceSummary,
   faceEvidence,
   ocrEvidence,
   levelFromEvidence,

@@ -16,10 +16,31 @@ export const TYP = {
   consent: 'kyc-consent+jwt',
   /** Person → certifier: "give me the outcome of my certification". Signed by the person's key. */
   collectionRequest: 'kyc-collection-request+jwt',
+  /** Person → certifier: "this document and selfie are mine, for certification X". Signed by the person's key. */
+  evidenceRequest: 'kyc-evidence-request+jwt',
 } as const;
 
 /** Media type of the plaintext inside a presentation JWE (`cty` header). */
 export const PRESENTATION_CONTENT_TYPE = 'kyc-presentation+json';
+
+/** Media type of the plaintext inside an evidence JWE (document photo, selfie, chip files) to a certifier. */
+export const EVIDENCE_CONTENT_TYPE = 'kyc-evidence+json';
+
+/**
+ * The files of an evidence submission by role: a photo of the document's MRZ side, a selfie, and the chip's
+ * EF.SOD, DG1 (MRZ) and DG2 (portrait) as a native NFC reader exports them.
+ */
+export const EVIDENCE_ROLES = ['document', 'selfie', 'sod', 'dg1', 'dg2'] as const;
+export type EvidenceRole = (typeof EVIDENCE_ROLES)[number];
+
+/** Most bytes of all files of one evidence submission together (a phone photo and a selfie fit). */
+export const MAX_EVIDENCE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Longest evidence JWE accepted, in characters: {@link MAX_EVIDENCE_BYTES} of files and a signed request,
+ * base64url-encoded twice (in the JSON, then in the JWE).
+ */
+export const MAX_EVIDENCE_JWE_LENGTH = Math.ceil(((MAX_EVIDENCE_BYTES * 4) / 3 + 64 * 1024) * (4 / 3));
 
 /** MSP ids as Fabric allows them in practice (letters, digits, dot, dash, underscore). */
 export const MSP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

@@ -11,6 +11,7 @@ export * from './collection';
 export * from './did-key';
 export * from './disclosure';
 export * from './errors';
+export * from './evidence-request';
 export * from './jws';
 export * from './ledger-api';
 export * from './messages';

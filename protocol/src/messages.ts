@@ -15,6 +15,11 @@ export {
   MSP_ID,
   NONCE,
   PRESENTATION_CONTENT_TYPE,
+  EVIDENCE_CONTENT_TYPE,
+  EVIDENCE_ROLES,
+  MAX_EVIDENCE_BYTES,
+  MAX_EVIDENCE_JWE_LENGTH,
+  type EvidenceRole,
   RECORD_KIND,
   SCHEMA_ID,
   TYP,
@@ -22,12 +27,14 @@ export {
   type RegistrationPayload,
 } from './formats';
 import {
+  EVIDENCE_ROLES,
   LEVELS,
   MAX_CLOCK_SKEW_SECONDS,
   MSP_ID,
   NONCE,
   RECORD_KIND,
   type AssuranceLevel,
+  type EvidenceRole,
   type RegistrationPayload,
 } from './formats';
 
@@ -81,6 +88,15 @@ export interface CollectionRequestPayload {
   readonly exp: number;
   /** Random, ≥ 128 bits: makes every request distinct; the certifier accepts each request once. */
   readonly jti: string;
+}
+
+/**
+ * Person → certifier: "these files are mine, for certification `certification_id`" (inside the evidence JWE),
+ * signed by the person's key; `inputs` binds each file by its SHA-256.
+ */
+export interface EvidenceRequestPayload extends CollectionRequestPayload {
+  /** Role → SHA-256 (base64url) of the file sent with that role. */
+  readonly inputs: Readonly<Partial<Record<EvidenceRole, string>>>;
 }
 
 function fail(what: string): never {
@@ -179,8 +195,10 @@ export function parseConsentPayload(payload: Record<string, unknown>): ConsentPa
  *
  * @throws KycError KYC_INVALID_ARGUMENT naming the offending field.
  */
-export function parseCollectionRequestPayload(payload: Record<string, unknown>): CollectionRequestPayload {
-  const what = 'collection request';
+export function parseCollectionRequestPayload(
+  payload: Record<string, unknown>,
+  what = 'collection request',
+): CollectionRequestPayload {
   return {
     sub: personSubject(payload, what),
     aud: str(payload, 'aud', MSP_ID, what),
@@ -189,6 +207,33 @@ export function parseCollectionRequestPayload(payload: Record<string, unknown>):
     exp: seconds(payload, 'exp', what),
     jti: str(payload, 'jti', NONCE, what),
   };
+}
+
+/**
+ * @throws KycError KYC_INVALID_ARGUMENT unless `inputs` names known roles with SHA-256 digests, a selfie, and
+ *   a document photo or the chip's three files (SOD, DG1, DG2).
+ */
+export function parseEvidenceRequestPayload(payload: Record<string, unknown>): EvidenceRequestPayload {
+  const what = 'evidence request';
+  const base = parseCollectionRequestPayload(payload, what);
+  const inputs = payload.inputs;
+  if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs))
+    fail(`${what}: 'inputs' must be an object`);
+  const roles: readonly string[] = EVIDENCE_ROLES;
+  if (Object.entries(inputs).some(([role, digest]) => !roles.includes(role) || !DIGEST.test(String(digest)))) {
+    fail(`${what}: 'inputs' maps ${EVIDENCE_ROLES.join(', ')} to SHA-256 digests`);
+  }
+  if (!isCompleteEvidence((role) => Object.hasOwn(inputs, role))) {
+    fail(`${what}: send a selfie with a document photo or the chip's SOD, DG1 and DG2`);
+  }
+  return { ...base, inputs };
+}
+
+/** A selfie, with a document photo or all three chip files (and no partial chip read). */
+function isCompleteEvidence(has: (role: EvidenceRole) => boolean): boolean {
+  const chipFiles = [has('sod'), has('dg1'), has('dg2')];
+  const chip = chipFiles.every(Boolean);
+  return has('selfie') && (has('document') || chip) && (chip || !chipFiles.some(Boolean));
 }
 
 function parseEncryptionJwk(value: unknown, what: string): RegistrationPayload['enc_jwk'] {

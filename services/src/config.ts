@@ -65,6 +65,14 @@ export interface CertifierConfig extends CommonConfig {
   readonly nonceTtlSeconds: number;
   /** Limits on the state anonymous callers can make the certifier hold (docs/services.md). */
   readonly limits: CertifierLimits;
+  /**
+   * The passive-authentication trust list (`KYC_CSCA_DIR`, default `<dataDir>/csca`): CSCA certificates
+   * (`*.der`, `*.pem`, `*.crt`) and their CRLs (`*.crl`), read at every chip check so an operator adds a
+   * state's CSCA without a restart.
+   */
+  readonly cscaDir: string;
+  /** Evidence submissions waiting for the intake engine at most (`KYC_MAX_QUEUED_EVIDENCE`, default 4). */
+  readonly maxQueuedEvidence: number;
 }
 
 export interface CertifierLimits {
@@ -190,8 +198,11 @@ function storeConfig(env: Env): StoreConfig {
  * cannot be read or lists no such service.
  */
 export function certifierConfig(env: Env = process.env): CertifierConfig {
+  const common = commonConfig(loadNetwork(env), 'certifier');
   return {
-    ...commonConfig(loadNetwork(env), 'certifier'),
+    ...common,
+    cscaDir: env.KYC_CSCA_DIR ?? resolve(common.dataDir, 'csca'),
+    maxQueuedEvidence: intFrom(env, 'KYC_MAX_QUEUED_EVIDENCE', 4, 1, 1000),
     validityDays: intFrom(env, 'KYC_VALIDITY_DAYS', 365, 1, 3650),
     decoyDigests: intFrom(env, 'KYC_DECOY_DIGESTS', 2, 0, 16),
     nonceTtlSeconds: intFrom(env, 'KYC_NONCE_TTL_SECONDS', 600, 30, 3600),

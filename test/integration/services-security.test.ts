@@ -9,6 +9,7 @@ import { serviceClient, type ServiceClient } from '../../demo/src/service-client
 import { trustBundleFromNetwork } from '../../gateway/src/fabric/trust-bundle';
 import { certifierClient, createCertificationRequest, personKeyFromPrivateKey, type PersonKey } from '../../wallet/src';
 import { uniqueClaims } from '../../protocol/testing/simulated-person';
+import { uniqueDocumentHolder } from '../../intake/testing/person';
 import { networkJsonPath } from '../support/network';
 import { ensureServices, restartServices, serviceFiles, stateNumber, type RunningServices } from '../support/services';
 
@@ -109,7 +110,8 @@ describe('integration: the services keep capabilities and personal data to their
     });
     const { id } = await certifier.submit({ personId: key.did, kind: 'identity', claims, claimsSalt, request });
     secrets.push(id, ...Object.values(claims));
-    await certOfficer.post(`/v1/certifications/${id}/approve`, { level: 2 });
+    // Without evidence an officer approves at level 1 only (docs/intake.md §4).
+    await certOfficer.post(`/v1/certifications/${id}/approve`, { level: 1 });
 
     // The id alone says the status and nothing else.
     const byId = await call(`${services.certifierUrl}/v1/certifications/${id}`, 'GET');
@@ -181,13 +183,14 @@ describe('integration: the services keep capabilities and personal data to their
 
   it('after the whole flow, no id, token, person or claim value is in any service log', async () => {
     const key = newKey();
-    const claims = uniqueClaims();
+    const { claims, evidence } = await uniqueDocumentHolder();
     const { credential, certificationId } = await certifyPerson({
       certifierUrl: services.certifierUrl,
       officer: certOfficer,
       key,
       claims,
       level: 2,
+      evidence,
     });
     const opened = await openRegistration(bankOfficer, { claims: ['given_name'], purpose: 'Open an account' });
     const registration = scanRegistration(opened.png, trustBundleFromNetwork(networkJsonPath(), ['BankMSP']));

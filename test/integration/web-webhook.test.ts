@@ -22,7 +22,7 @@ import {
 import { trustBundleFromNetwork } from '../../gateway/src/fabric/trust-bundle';
 import { createPersonKey } from '../../wallet/src';
 import { verifyWebhook } from '../../services/src/web/webhook';
-import { uniqueClaims } from '../../protocol/testing/simulated-person';
+import { uniqueDocumentHolder } from '../../intake/testing/person';
 import { launch, screenshot } from '../support/browser';
 import { networkJsonPath } from '../support/network';
 import { ensureServices, restartServices, type RunningServices } from '../support/services';
@@ -97,13 +97,14 @@ describe('integration (browser): the bank’s own page, embedded widget and sign
     );
     const bankOfficer = await enrollOfficer(services.bankUrl, services.bankAdminToken, freshOfficerName('hook'));
     const key = await createPersonKey(walletDir);
-    const claims = uniqueClaims();
+    const { claims, evidence } = await uniqueDocumentHolder();
     const { credential } = await certifyPerson({
       certifierUrl: services.certifierUrl,
       officer: certOfficer,
       key,
       claims,
       level: 2,
+      evidence,
     });
     const opened = await openRegistration(bankOfficer, { claims: ['given_name', 'family_name'], purpose: 'Webhook' });
     // The bank's back end puts the short reference into its own page; the widget comes from the bank service.

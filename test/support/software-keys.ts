@@ -1,6 +1,6 @@
 import { diffieHellman, sign, type KeyObject } from 'node:crypto';
 import type { Es256Signer } from '../../protocol/src';
-import type { DeriveSharedSecret } from '../../protocol/src/jose/decrypt-presentation';
+import type { DeriveSharedSecret } from '../../protocol/src/jose/decrypt-jwe';
 
 /**
  * Key operations over node:crypto keys, with the same shapes as the HSM's: for tests, demos and development

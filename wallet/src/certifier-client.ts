@@ -1,6 +1,12 @@
+import { createPublicKey } from 'node:crypto';
+import { CompactEncrypt } from 'jose';
 import {
   CERTIFICATION_ID,
+  EVIDENCE_CONTENT_TYPE,
   KycError,
+  createEvidenceRequest,
+  evidencePlaintext,
+  type EvidenceFiles,
   MSP_ID,
   NONCE,
   RECORD_KIND,
@@ -13,6 +19,7 @@ import type {
   CertificationStatusAnswer,
   CertificationSubmission,
   CollectedCertification,
+  EvidenceAnswer,
   NonceAnswer,
 } from '../../protocol/src/http';
 
@@ -21,6 +28,8 @@ import type {
  *
  * - `POST /v1/certifications/nonce` `{}` → `{ nonce, certifier, expiresAt }`
  * - `POST /v1/certifications` `{ personId, kind, claims, claimsSalt, request }` → `{ id, status }`
+ * - `POST /v1/certifications/:id/evidence` `{ jwe }` (document photo, selfie or chip files, encrypted to the
+ *   certifier's key, signed inside by the person's key) → `{ id, status, supportedLevel, document?, chip?, face }`
  * - `GET /v1/certifications/:id` → `{ id, status }`
  * - `POST /v1/certifications/collect` `{ request }` (signed by the person's key) →
  *   `{ id, status, disclosures?, record?, reason?, collectedAt? }`: the disclosures the first time only
@@ -57,6 +66,18 @@ export interface CertifierClient {
    * @throws KycError with the service's code, or KYC_UNAVAILABLE.
    */
   collect(id: string, key: CollectingKey, certifier: string): Promise<CertificationState>;
+  /**
+   * Sends evidence for the pending certification `id`: the files encrypted to the certifier's key (from its
+   * nonce answer) with a request signed by `key` naming them.
+   *
+   * @throws KycError with the service's code (e.g. KYC_UNREADABLE, KYC_MISMATCH), or KYC_UNAVAILABLE.
+   */
+  submitEvidence(
+    id: string,
+    key: CollectingKey,
+    nonce: Pick<NonceAnswer, 'certifier' | 'encryptionJwk'>,
+    files: EvidenceFiles,
+  ): Promise<EvidenceAnswer>;
 }
 
 /** Request ids are opaque to the wallet but must be safe in a URL path and in a file. */
@@ -75,11 +96,24 @@ function asObject(value: unknown, what: string): Record<string, unknown> {
 }
 
 function parseNonceAnswer(value: unknown): NonceAnswer {
-  const { nonce, certifier, expiresAt } = asObject(value, 'nonce');
+  const { nonce, certifier, expiresAt, encryptionJwk } = asObject(value, 'nonce');
   if (typeof nonce !== 'string' || !NONCE.test(nonce) || typeof certifier !== 'string' || !MSP_ID.test(certifier)) {
     bad('nonce');
   }
-  return isIsoUtc(expiresAt) ? { nonce, certifier, expiresAt } : bad('nonce expiry');
+  const jwk = asObject(encryptionJwk, 'encryption key');
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.x !== 'string' || typeof jwk.y !== 'string') {
+    bad('encryption key');
+  }
+  const key = { kty: 'EC' as const, crv: 'P-256' as const, x: jwk.x, y: jwk.y };
+  return isIsoUtc(expiresAt) ? { nonce, certifier, expiresAt, encryptionJwk: key } : bad('nonce expiry');
+}
+
+function parseEvidenceAnswer(value: unknown, expectedId: string): EvidenceAnswer {
+  const body = asObject(value, 'evidence answer');
+  const { id, status } = parseIdAndStatus(body);
+  const level = body.supportedLevel;
+  if (id !== expectedId || (level !== 1 && level !== 2 && level !== 3)) bad('evidence answer');
+  return { ...(body as unknown as EvidenceAnswer), id, status, supportedLevel: level };
 }
 
 function parseIdAndStatus(body: Record<string, unknown>): CertificationStatusAnswer {
@@ -156,6 +190,21 @@ export function certifierClient(baseUrl: string, options: Readonly<HttpOptions> 
       );
       const state = parseIdAndStatus(asObject(body, 'certification status'));
       return state.id === id ? state : bad('certification id');
+    },
+    async submitEvidence(id, key, nonce, files) {
+      checkId(id);
+      const request = await createEvidenceRequest({
+        personId: key.did,
+        sign: key.sign,
+        certifier: nonce.certifier,
+        certificationId: id,
+        files,
+      });
+      const plaintext = Buffer.from(JSON.stringify(evidencePlaintext(request, files)), 'utf8');
+      const jwe = await new CompactEncrypt(plaintext)
+        .setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM', cty: EVIDENCE_CONTENT_TYPE, kid: id })
+        .encrypt(createPublicKey({ key: { ...nonce.encryptionJwk }, format: 'jwk' }));
+      return parseEvidenceAnswer(await post(`v1/certifications/${id}/evidence`, { jwe }), id);
     },
     async collect(id, key, certifier) {
       checkId(id);

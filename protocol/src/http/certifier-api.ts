@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { REVOCATION_REASONS } from '../attestation';
+import { MAX_EVIDENCE_JWE_LENGTH } from '../formats';
 import { IsoInstant, Level, PersonId, RecordKind, ResourceId, literals } from './common';
 
 /** The certifier service's messages (docs/services.md). */
@@ -15,6 +16,13 @@ export const NonceAnswer = Type.Object({
   certifier: Type.String(),
   /** When the nonce stops being accepted. */
   expiresAt: IsoInstant,
+  /** The certifier's P-256 encryption key (its HSM): evidence JWEs are encrypted to it. */
+  encryptionJwk: Type.Object({
+    kty: Type.Literal('EC'),
+    crv: Type.Literal('P-256'),
+    x: Type.String(),
+    y: Type.String(),
+  }),
 });
 export type NonceAnswer = Static<typeof NonceAnswer>;
 
@@ -49,6 +57,29 @@ export const CollectionBody = Type.Object(
   { additionalProperties: false },
 );
 export type CollectionBody = Static<typeof CollectionBody>;
+
+/**
+ * `POST /v1/certifications/:id/evidence`: a JWE (ECDH-ES, A256GCM, `cty` kyc-evidence+json, `kid` the
+ * certification id) to the certifier's encryption key, holding the evidence request signed by the person and
+ * the files (docs/protocol.md §4.4).
+ */
+export const EvidenceBody = Type.Object(
+  { jwe: Type.String({ maxLength: MAX_EVIDENCE_JWE_LENGTH, description: 'evidence JWE' }) },
+  { additionalProperties: false },
+);
+export type EvidenceBody = Static<typeof EvidenceBody>;
+
+/** What the person learns of their evidence: what was checked and the level it supports, never a field read. */
+export const EvidenceAnswer = Type.Object({
+  id: Type.String(),
+  status: CertificationStatus,
+  /** The highest level an officer may approve at with this evidence. */
+  supportedLevel: Level,
+  document: Type.Optional(Type.Object({ checkDigitsValid: Type.Boolean(), repairs: Type.Integer() })),
+  chip: Type.Optional(Type.Object({ passiveAuthentication: Type.Boolean(), signer: Type.String() })),
+  face: Type.Object({ against: literals('document-photo', 'dg2'), match: Type.Boolean() }),
+});
+export type EvidenceAnswer = Static<typeof EvidenceAnswer>;
 
 /** Where an approved certification's commitment is on the ledger; the wallet keeps it with the disclosures. */
 export const RecordReference = Type.Object({
@@ -87,6 +118,13 @@ export const OfficerCertificationView = Type.Composite([
     personId: PersonId,
     claims: Type.Optional(Type.Record(Type.String(), Type.String())),
     decidedBy: Type.Optional(Type.String()),
+    /** The highest level an approval may give: 1 without evidence (docs/intake.md §4). */
+    supportedLevel: Type.Optional(Level),
+    /**
+     * What the intake engine saw (docs/intake.md §4): while pending with the fields read, after the decision
+     * only results, scores, model versions and input hashes.
+     */
+    evidence: Type.Optional(Type.Unknown()),
   }),
 ]);
 export type OfficerCertificationView = Static<typeof OfficerCertificationView>;

@@ -5,7 +5,7 @@ import { renderQrCode } from './qr-code';
 import type { KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
 import { officerEnrollment } from '../common/officer-enrollment';
 import { runMain, serve } from '../common/serve';
-import { loadOrCreateEncryptionKey } from './encryption-key';
+import { loadOrCreateEncryptionKey } from '../common/encryption-key';
 import { derivedFile } from '../common/json-import';
 import { registrationsJson } from './legacy-state';
 import { RegistrationLimits } from './registration-limits';
@@ -26,7 +26,7 @@ runMain(async () => {
     // open-registrations.json is derived state now: the store counts pending registrations.
     imports: [registrationsJson(config.verifiedRetentionDays), derivedFile('open-registrations.json')],
     routes: async ({ runtime, store, officers, metrics, schedule }) => {
-      const key = await loadOrCreateEncryptionKey(runtime.token, config.dataDir);
+      const key = await loadOrCreateEncryptionKey(runtime.token, config.dataDir, 'bank-presentation-encryption');
       const ledgerFor = (officer: string): KycLedger => runtime.ledgerFor(officer);
       // The desk, sessions, short QR, live status and the signed callback (services/src/web, docs/web.md).
       const web = bankWithDesk(officers, config.dataDir, (directory) =>

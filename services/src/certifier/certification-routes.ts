@@ -14,7 +14,7 @@ import {
 import { Type, type Static } from '@sinclair/typebox';
 import { SECURED, officerOf } from '../http/auth';
 import { errorResponses, publicRateLimit } from '../http/app';
-import type { Certification } from './certifications';
+import { supportedLevel, type Certification } from './certifications';
 import type { CertifierRouteDeps } from './route-deps';
 
 /**
@@ -50,6 +50,8 @@ function officerView(c: Certification): OfficerCertificationView {
     // Claims are kept only while pending: a decision drops them (docs/storage.md, retention).
     ...(c.claims === undefined ? {} : { claims: c.claims }),
     ...(c.decidedBy === undefined ? {} : { decidedBy: c.decidedBy }),
+    ...(c.status === 'pending' ? { supportedLevel: supportedLevel(c) } : {}),
+    ...(c.evidence === undefined ? {} : { evidence: c.evidence }),
   };
 }
 
@@ -67,7 +69,10 @@ function personRoutes(app: FastifyInstance, deps: CertifierRouteDeps): void {
         response: { 200: NonceAnswer },
       },
     },
-    (request) => deps.certifications.issueNonce(request.ip),
+    async (request) => ({
+      ...(await deps.certifications.issueNonce(request.ip)),
+      encryptionJwk: deps.evidence.encryptionJwk,
+    }),
   );
 
   app.post<{ Body: Static<typeof CertificationSubmission> }>(

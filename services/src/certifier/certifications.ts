@@ -20,6 +20,7 @@ import type { JsonObject, KycStore, NewRecord, StoredRecord } from '../../../sto
 import { sweepExpired } from '../common/sweep';
 import { SERVICE_SECRET_PREFIX } from '../common/officers';
 import type { CertificationStatus, RecordReference } from '../../../protocol/src/http';
+import { evidenceSummary, levelFromEvidence, type Evidence } from '../../../intake/src/evidence';
 
 /**
  * The certifier's workflow: a person asks for a nonce, submits claims with a certification request signed by
@@ -66,6 +67,16 @@ export interface Certification {
   readonly record?: RecordReference;
   /** When the person collected the disclosures (they are deleted then). */
   readonly collectedAt?: string;
+  /**
+   * What the intake engine saw (docs/intake.md §4): while pending in full (personal, encrypted at rest),
+   * once decided only its summary (no field read from the document).
+   */
+  readonly evidence?: Evidence;
+}
+
+/** The highest level an officer may approve at: what the evidence supports for the claims, 1 without it. */
+export function supportedLevel(c: Pick<Certification, 'claims' | 'evidence'>): AssuranceLevel {
+  return c.evidence === undefined || c.claims === undefined ? 1 : levelFromEvidence(c.evidence, c.claims);
 }
 
 export interface CertificationServiceOptions {
@@ -102,13 +113,13 @@ const collectionId = (jwsId: string): string => `c:${jwsId}`;
 /** The key of client-address digests: one random key per organisation, in the store, so replicas agree. */
 const CLIENT_KEY_ID = `${SERVICE_SECRET_PREFIX}client-address-key`;
 
+const toJson = (value: object): JsonObject => JSON.parse(JSON.stringify(value)) as JsonObject;
+
 /** The store record of a certification: personal fields (claims, disclosures) apart, encrypted at rest. */
 export function certificationRecord(c: Certification, retentionMs: number): NewRecord {
-  const { id, personId, status, claims, disclosures, expiresAt, ...rest } = c;
-  const personal: JsonObject = {
-    ...(claims === undefined || status !== 'pending' ? {} : { claims }),
-    ...(disclosures === undefined ? {} : { disclosures }),
-  };
+  const { id, personId, status, claims, disclosures, expiresAt, evidence, ...rest } = c;
+  const personal = personalOf({ status, claims, disclosures, evidence });
+  const summary = evidence === undefined || status === 'pending' ? {} : { evidence: evidenceSummary(evidence) };
   const heldUntil = heldUntilOf(c, retentionMs);
   return {
     id,
@@ -116,8 +127,18 @@ export function certificationRecord(c: Certification, retentionMs: number): NewR
     personId,
     createdAt: Date.parse(c.submittedAt),
     ...(heldUntil === undefined ? {} : { expiresAt: heldUntil }),
-    data: JSON.parse(JSON.stringify({ ...rest, ...(expiresAt === undefined ? {} : { expiresAt }) })) as JsonObject,
+    data: toJson({ ...rest, ...summary, ...(expiresAt === undefined ? {} : { expiresAt }) }),
     ...(Object.keys(personal).length === 0 ? {} : { personal }),
+  };
+}
+
+/** The personal fields: claims and the full evidence while pending, disclosures until collected. */
+function personalOf(c: Pick<Certification, 'status' | 'claims' | 'disclosures' | 'evidence'>): JsonObject {
+  const pending = c.status === 'pending';
+  return {
+    ...(c.claims === undefined || !pending ? {} : { claims: c.claims }),
+    ...(c.disclosures === undefined ? {} : { disclosures: c.disclosures }),
+    ...(c.evidence === undefined || !pending ? {} : { evidence: toJson(c.evidence) }),
   };
 }
 
@@ -130,9 +151,10 @@ function heldUntilOf(c: Certification, retentionMs: number): number | undefined 
 
 function fromRecord(r: StoredRecord): Certification {
   const data = r.data as unknown as Omit<Certification, 'id' | 'personId' | 'status' | 'claims' | 'disclosures'>;
-  const personal = (r.personal ?? {}) as { claims?: Claims; disclosures?: string[] };
+  const personal = (r.personal ?? {}) as { claims?: Claims; disclosures?: string[]; evidence?: Evidence };
   return {
     ...data,
+    ...(personal.evidence === undefined ? {} : { evidence: personal.evidence }),
     id: r.id,
     personId: r.personId ?? '',
     status: r.status as CertificationStatus,
@@ -141,8 +163,13 @@ function fromRecord(r: StoredRecord): Certification {
   };
 }
 
-const dataOf = (r: StoredRecord, change: Record<string, unknown>): JsonObject =>
-  JSON.parse(JSON.stringify({ ...r.data, ...change })) as JsonObject;
+/** The summary of a record's evidence, kept (non-personal) once it is decided. */
+function decidedEvidence(r: StoredRecord): { evidence?: Evidence } {
+  const evidence = fromRecord(r).evidence;
+  return evidence === undefined ? {} : { evidence: evidenceSummary(evidence) };
+}
+
+const dataOf = (r: StoredRecord, change: Record<string, unknown>): JsonObject => toJson({ ...r.data, ...change });
 
 export class CertificationService {
   readonly #options: CertificationServiceOptions;
@@ -276,19 +303,7 @@ export class CertificationService {
     if (record === undefined || record.personId !== payload.sub || this.#expired(record, now.getTime())) {
       throw new KycError('KYC_NOT_FOUND', 'no such certification for this key');
     }
-    if (await this.#atCap({ status: COLLECTED }, this.#limits.maxNonces, now.getTime())) {
-      throw new KycError('KYC_CAPACITY', 'the certifier holds as many collection requests as it may; retry later');
-    }
-    const remembered = await this.#store.insert('nonces', {
-      id: collectionId(id),
-      status: COLLECTED,
-      expiresAt: payload.exp * 1000,
-      createdAt: now.getTime(),
-      data: {},
-    });
-    if (!remembered) {
-      throw new KycError('KYC_CONFLICT', 'this collection request was already used; sign a new one');
-    }
+    await this.useOnce(id, payload.exp);
     return this.#handOut(record, now.getTime());
   }
 
@@ -306,6 +321,63 @@ export class CertificationService {
       expiresAt: null,
     });
     return late ? { ...snapshot, disclosures: undefined } : snapshot;
+  }
+
+  /**
+   * Keeps the evidence with a pending certification of `personId` (replacing earlier evidence), encrypted at
+   * rest; returns the level it supports for the claims.
+   *
+   * @throws KycError KYC_NOT_FOUND (no such pending certification of this person), KYC_CONFLICT (decided).
+   */
+  async attachEvidence(id: string, personId: string, evidence: Evidence): Promise<AssuranceLevel> {
+    const certification = await this.ownPending(id, personId);
+    const record = await this.#store.get('certifications', id);
+    const done =
+      record === undefined
+        ? undefined
+        : await this.#store.transition('certifications', id, {
+            from: 'pending',
+            to: 'pending',
+            data: record.data,
+            personal: { evidence: toJson(evidence) },
+          });
+    if (done === undefined) throw new KycError('KYC_CONFLICT', 'the certification was decided or dropped meanwhile');
+    return supportedLevel({ ...certification, evidence });
+  }
+
+  /**
+   * The pending certification `id` if it is `personId`'s; another person's is "not found" too, so the answer
+   * never tells whether an id exists.
+   */
+  async ownPending(id: string, personId: string): Promise<Certification> {
+    const certification = await this.get(id).catch(() => undefined);
+    if (certification === undefined || certification.personId !== personId) {
+      throw new KycError('KYC_NOT_FOUND', 'no such certification for this key');
+    }
+    if (certification.status !== 'pending') {
+      throw new KycError('KYC_CONFLICT', `certification is already ${certification.status}`);
+    }
+    return certification;
+  }
+
+  /**
+   * Remembers a signed request (by its JWS id) until it expires, so it is accepted once.
+   *
+   * @throws KycError KYC_CONFLICT when it was used, KYC_CAPACITY when the service remembers as many as it may.
+   */
+  async useOnce(jwsId: string, expiresAtSeconds: number): Promise<void> {
+    const now = this.#now().getTime();
+    if (await this.#atCap({ status: COLLECTED }, this.#limits.maxNonces, now)) {
+      throw new KycError('KYC_CAPACITY', 'the certifier holds as many signed requests as it may; retry later');
+    }
+    const remembered = await this.#store.insert('nonces', {
+      id: collectionId(jwsId),
+      status: COLLECTED,
+      expiresAt: expiresAtSeconds * 1000,
+      createdAt: now,
+      data: {},
+    });
+    if (!remembered) throw new KycError('KYC_CONFLICT', 'this request was already used; sign a new one');
   }
 
   async list(status: CertificationStatus | undefined): Promise<readonly Certification[]> {
@@ -332,6 +404,14 @@ export class CertificationService {
     const level = requestedLevel as AssuranceLevel;
     if (!LEVELS.includes(level)) {
       throw new KycError('KYC_INVALID_ARGUMENT', 'level must be 1, 2 or 3');
+    }
+    // The level on the ledger never exceeds what the evidence supports (docs/intake.md §4).
+    const supported = supportedLevel(certification);
+    if (level > supported) {
+      throw new KycError(
+        'KYC_FORBIDDEN',
+        `the evidence supports level ${supported} at most${certification.evidence === undefined ? ' (no document was checked)' : ''}`,
+      );
     }
     if (certification.claims === undefined)
       throw new KycError('KYC_INTERNAL', 'a pending certification without claims');
@@ -396,8 +476,9 @@ export class CertificationService {
         : await this.#store.transition('certifications', id, {
             from: 'pending',
             to: d.to,
-            data: dataOf(current, d.change),
-            removePersonal: ['claims'],
+            data: dataOf(current, { ...d.change, ...decidedEvidence(current) }),
+            // The claims and the full evidence go with the decision; the evidence's summary stays.
+            removePersonal: ['claims', 'evidence'],
             ...(d.disclosures === undefined ? {} : { personal: { disclosures: d.disclosures } }),
             expiresAt: d.expiresAt ?? null,
           });

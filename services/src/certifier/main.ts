@@ -3,6 +3,11 @@ import type { KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
 import { officerEnrollment } from '../common/officer-enrollment';
 import { runMain, serve } from '../common/serve';
 import { CertificationService } from './certifications';
+import { loadOrCreateEncryptionKey } from '../common/encryption-key';
+import { toKycError } from '../../../gateway/src/errors';
+import { decryptEvidence } from '../../../protocol/src/jose';
+import { EvidenceChecks } from './evidence-checks';
+import { EvidenceService } from './evidence';
 import { certificationsJson } from './legacy-state';
 import { certifierRoutes } from './routes';
 import { certifierWithConsole } from '../web/service-plugins';
@@ -18,7 +23,7 @@ runMain(async () => {
       'Certification bodies: people submit claims with a request signed by their key; officers approve; salted digests go to the ledger, disclosures go back to the person.',
     config,
     imports: [certificationsJson(config.limits.disclosureRetentionSeconds)],
-    routes: ({ runtime, store, officers, metrics, schedule }) => {
+    routes: async ({ runtime, store, officers, metrics, schedule }) => {
       const ledgerFor = (officer: string): KycLedger => runtime.ledgerFor(officer);
       const certifications = new CertificationService({
         mspId: config.mspId,
@@ -30,11 +35,29 @@ runMain(async () => {
         ledgerFor,
       });
       schedule('certifications', () => certifications.sweep());
+      const key = await loadOrCreateEncryptionKey(runtime.token, config.dataDir, 'certifier-evidence-encryption');
+      const checks = new EvidenceChecks({ cscaDir: config.cscaDir, maxQueued: config.maxQueuedEvidence });
+      const evidence = new EvidenceService({
+        certifications,
+        encryptionJwk: key.jwk,
+        decrypt: (jwe, id) =>
+          decryptEvidence(jwe, {
+            expectedKid: id,
+            // ECDH inside the HSM; HSM trouble becomes KYC_UNAVAILABLE, which decryption passes on.
+            deriveSharedSecret: (epk) =>
+              runtime.token.deriveSharedSecret(key.ski, epk).catch((err: unknown) => {
+                throw toKycError(err);
+              }),
+          }),
+        check: (files, claims) => checks.check(files, claims),
+        close: () => checks.close(),
+      });
       // The console, sessions and web security (services/src/web, docs/web.md) around the certifier's routes.
       return Promise.resolve(
         certifierWithConsole(officers, (directory) =>
           certifierRoutes({
             certifications,
+            evidence,
             directory,
             officers: officerEnrollment(officers, runtime, ROLES.certifier),
             ledgerFor,

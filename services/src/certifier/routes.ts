@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { officerRoutes } from '../common/officer-routes';
 import { attestationRoutes } from './attestation-routes';
 import { certificationRoutes } from './certification-routes';
+import { evidenceRoutes } from './evidence-routes';
 import type { CertifierRouteDeps } from './route-deps';
 
 export type { CertifierRouteDeps } from './route-deps';
@@ -10,7 +11,9 @@ export type { CertifierRouteDeps } from './route-deps';
 export function certifierRoutes(deps: CertifierRouteDeps): (app: FastifyInstance) => void {
   return (app: FastifyInstance): void => {
     certificationRoutes(app, deps);
+    evidenceRoutes(app, deps);
     attestationRoutes(app, deps);
     officerRoutes(app, deps.directory, deps.officers);
+    app.addHook('onClose', () => deps.evidence.close());
   };
 }

@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { type Evidence, claimsMatchEvidence, levelFromEvidence, sha256Hex } from '../../../intake/src/evidence';
+import {
+  type Evidence,
+  claimsMatchEvidence,
+  evidenceSummary,
+  levelFromEvidence,
+  sha256Hex,
+} from '../../../intake/src/evidence';
 import type { MrzClaims } from '../../../intake/src/mrz/claims';
 
 const fields: MrzClaims = {
@@ -95,5 +101,76 @@ describe('intake evidence and assurance level', () => {
   it('holds hashes of the inputs, never the images', () => {
     const evidence: Evidence = { ocr, face: face('document-photo'), inputHashes: hashes };
     assert.match(JSON.stringify(evidence), /"document":"[0-9a-f]{64}"/);
+  });
+});
+
+describe('intake evidence summary (kept once the certification is decided)', () => {
+  const repairs = [
+    { field: 'document_number', line: 2, column: 3, from: 'O', to: '0', reason: 'format' as const },
+    { field: 'birthdate', line: 2, column: 17, from: 'S', to: '5', reason: 'check-digit' as const },
+  ];
+  const full: Evidence = {
+    ocr: { ...ocr, repairs },
+    chip,
+    face: face('dg2'),
+    inputHashes: { ...hashes, selfie: sha256Hex(new Uint8Array([2])) },
+  };
+
+  it('drops the OCR and DG1 fields and the characters of each repair, keeps everything else', () => {
+    const summary = evidenceSummary(full);
+    assert.deepEqual(summary, {
+      ocr: {
+        format: 'TD3',
+        checkDigitsValid: true,
+        repairs: [
+          { field: 'document_number', line: 2, column: 3, reason: 'format' },
+          { field: 'birthdate', line: 2, column: 17, reason: 'check-digit' },
+        ],
+        versions,
+      },
+      chip: {
+        passiveAuthentication: true,
+        signer: chip.signer,
+        hashAlgorithm: 'sha256',
+        dataGroups: [1, 2],
+        checkedAt: chip.checkedAt,
+      },
+      face: face('dg2'),
+      inputHashes: full.inputHashes,
+    });
+  });
+
+  it('holds no value read from the document', () => {
+    const text = JSON.stringify(evidenceSummary(full));
+    // Every value long enough to be recognised (not 'F'): names, dates, numbers, codes.
+    for (const value of Object.values(fields).filter((v) => v.length >= 3)) {
+      assert.ok(!text.includes(value), `${value} kept in the summary`);
+    }
+    assert.ok(!text.includes('"from"') && !text.includes('"to"'));
+    // Control: the full evidence does hold them.
+    assert.ok(JSON.stringify(full).includes(fields.document_number));
+  });
+
+  it('leaves the evidence it summarises unchanged', () => {
+    const before = JSON.stringify(full);
+    evidenceSummary(full);
+    assert.equal(JSON.stringify(full), before);
+    assert.deepEqual(full.ocr?.fields, fields);
+    assert.deepEqual(full.chip?.fields, fields);
+  });
+
+  it('adds no part the evidence did not have, and is idempotent', () => {
+    assert.deepEqual(evidenceSummary({ inputHashes: {} }), { inputHashes: {} });
+    const ocrOnly = evidenceSummary({ ocr, face: face('document-photo'), inputHashes: hashes });
+    assert.deepEqual(Object.keys(ocrOnly).sort(), ['face', 'inputHashes', 'ocr']);
+    assert.deepEqual(Object.keys(ocrOnly.ocr ?? {}).sort(), ['checkDigitsValid', 'format', 'repairs', 'versions']);
+    const chipOnly = evidenceSummary({ chip, inputHashes: hashes });
+    assert.deepEqual(Object.keys(chipOnly).sort(), ['chip', 'inputHashes']);
+    assert.deepEqual(evidenceSummary(evidenceSummary(full)), evidenceSummary(full));
+  });
+
+  it('supports no level above 1 on its own (the fields to compare are gone)', () => {
+    assert.equal(levelFromEvidence(full, claims), 3, 'control: the full evidence supports level 3');
+    assert.equal(levelFromEvidence(evidenceSummary(full), claims), 1);
   });
 });

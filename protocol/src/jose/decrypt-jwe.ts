@@ -1,11 +1,14 @@
 import { createDecipheriv, createPublicKey, KeyObject } from 'node:crypto';
-import { decodeBase64UrlStrict, KycError, PRESENTATION_CONTENT_TYPE } from '..';
+import { decodeBase64UrlStrict, EVIDENCE_CONTENT_TYPE, KycError, PRESENTATION_CONTENT_TYPE } from '..';
+import { MAX_EVIDENCE_JWE_LENGTH } from '../formats';
 import { concatKdf } from './concat-kdf';
 
 /**
- * Decryption of presentation JWEs (RFC 7516 compact serialisation) with `alg: ECDH-ES` (direct key agreement,
- * RFC 7518 §4.6) and `enc: A256GCM`, written by hand because the bank's half of the key agreement happens
- * inside its HSM: only the ECDH step is injected, everything else (header checks, Concat KDF, AES-GCM) is here.
+ * Decryption of the JWEs people send to organisations (RFC 7516 compact serialisation) with `alg: ECDH-ES`
+ * (direct key agreement, RFC 7518 §4.6) and `enc: A256GCM`: presentations to a bank, evidence (document
+ * photo, selfie, chip files) to a certifier. Written by hand because the organisation's half of the key
+ * agreement happens inside its HSM: only the ECDH step is injected, everything else (header checks, Concat
+ * KDF, AES-GCM) is here.
  */
 
 /**
@@ -18,11 +21,20 @@ export const MAX_PRESENTATION_JWE_LENGTH = 128 * 1024;
 export type DeriveSharedSecret = (epk: KeyObject) => Promise<Buffer>;
 
 export interface DecryptPresentationOptions {
-  /** ECDH with the bank's private encryption key (in the HSM); receives the validated ephemeral public key. */
+  /** ECDH with the organisation's private encryption key (in the HSM); receives the validated ephemeral key. */
   readonly deriveSharedSecret: DeriveSharedSecret;
-  /** When set, the protected header's `kid` (the registration id) must equal it. */
+  /** When set, the protected header's `kid` (the registration or certification id) must equal it. */
   readonly expectedKid?: string;
 }
+
+interface JweKind {
+  /** The `cty` the protected header must carry. */
+  readonly contentType: string;
+  readonly maxLength: number;
+}
+
+const PRESENTATION: JweKind = { contentType: PRESENTATION_CONTENT_TYPE, maxLength: MAX_PRESENTATION_JWE_LENGTH };
+const EVIDENCE: JweKind = { contentType: EVIDENCE_CONTENT_TYPE, maxLength: MAX_EVIDENCE_JWE_LENGTH };
 
 /** Header parameters a presentation JWE may carry; anything else (`zip`, `crit`, `jku`, …) is refused. */
 const ALLOWED_HEADER_PARAMETERS: ReadonlySet<string> = new Set(['alg', 'enc', 'cty', 'kid', 'epk', 'apu', 'apv']);
@@ -62,11 +74,11 @@ function parseHeaderJson(part: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function checkHeader(header: Record<string, unknown>, expectedKid: string | undefined): void {
+function checkHeader(header: Record<string, unknown>, expectedKid: string | undefined, kind: JweKind): void {
   if (Object.keys(header).some((name) => !ALLOWED_HEADER_PARAMETERS.has(name))) {
     refuse();
   }
-  if (header.alg !== 'ECDH-ES' || header.enc !== 'A256GCM' || header.cty !== PRESENTATION_CONTENT_TYPE) {
+  if (header.alg !== 'ECDH-ES' || header.enc !== 'A256GCM' || header.cty !== kind.contentType) {
     refuse();
   }
   const kid = header.kid;
@@ -105,8 +117,8 @@ function optionalBytes(value: unknown): Buffer {
   return typeof value === 'string' ? decodePart(value) : refuse();
 }
 
-function parseCompactJwe(jwe: unknown, expectedKid: string | undefined): ParsedJwe {
-  if (typeof jwe !== 'string' || jwe.length > MAX_PRESENTATION_JWE_LENGTH) {
+function parseCompactJwe(jwe: unknown, expectedKid: string | undefined, kind: JweKind): ParsedJwe {
+  if (typeof jwe !== 'string' || jwe.length > kind.maxLength) {
     refuse();
   }
   const parts = jwe.split('.');
@@ -121,7 +133,7 @@ function parseCompactJwe(jwe: unknown, expectedKid: string | undefined): ParsedJ
     string,
   ];
   const header = parseHeaderJson(protectedHeader);
-  checkHeader(header, expectedKid);
+  checkHeader(header, expectedKid, kind);
   const iv = decodePart(ivPart);
   const tag = decodePart(tagPart);
   // Direct key agreement: the JWE Encrypted Key must be empty (RFC 7518 §4.6).
@@ -161,8 +173,9 @@ function openJwe(jwe: ParsedJwe, sharedSecret: Buffer): Record<string, unknown> 
   }
 }
 
-function decryptionFailed(): KycError {
-  return new KycError('KYC_DECRYPTION_FAILED', 'the presentation could not be decrypted');
+function decryptionFailed(kind: JweKind): KycError {
+  const what = kind === EVIDENCE ? 'evidence' : 'presentation';
+  return new KycError('KYC_DECRYPTION_FAILED', `the ${what} could not be decrypted`);
 }
 
 /**
@@ -179,15 +192,36 @@ function decryptionFailed(): KycError {
  * @throws KycError KYC_DECRYPTION_FAILED for any malformed, foreign or tampered JWE.
  * @throws KycError KYC_UNAVAILABLE when `deriveSharedSecret` reports that code.
  */
-export async function decryptPresentation(
+export function decryptPresentation(
   jwe: unknown,
   options: Readonly<DecryptPresentationOptions>,
 ): Promise<Record<string, unknown>> {
+  return decryptJwe(jwe, options, PRESENTATION);
+}
+
+/**
+ * Decrypts an evidence JWE addressed to the certifier (`cty` kyc-evidence+json, `kid` the certification id),
+ * with the same uniform refusal as {@link decryptPresentation}.
+ *
+ * @throws KycError KYC_DECRYPTION_FAILED, KYC_UNAVAILABLE as decryptPresentation.
+ */
+export function decryptEvidence(
+  jwe: unknown,
+  options: Readonly<DecryptPresentationOptions>,
+): Promise<Record<string, unknown>> {
+  return decryptJwe(jwe, options, EVIDENCE);
+}
+
+async function decryptJwe(
+  jwe: unknown,
+  options: Readonly<DecryptPresentationOptions>,
+  kind: JweKind,
+): Promise<Record<string, unknown>> {
   let parsed: ParsedJwe;
   try {
-    parsed = parseCompactJwe(jwe, options.expectedKid);
+    parsed = parseCompactJwe(jwe, options.expectedKid, kind);
   } catch {
-    throw decryptionFailed();
+    throw decryptionFailed(kind);
   }
   let sharedSecret: Buffer;
   try {
@@ -196,12 +230,12 @@ export async function decryptPresentation(
     if (error instanceof KycError && error.code === 'KYC_UNAVAILABLE') {
       throw error;
     }
-    throw decryptionFailed();
+    throw decryptionFailed(kind);
   }
   try {
     return openJwe(parsed, sharedSecret);
   } catch {
-    throw decryptionFailed();
+    throw decryptionFailed(kind);
   } finally {
     sharedSecret.fill(0);
   }

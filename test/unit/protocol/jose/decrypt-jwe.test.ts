@@ -2,8 +2,18 @@ import assert from 'node:assert/strict';
 import { createCipheriv, diffieHellman, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { CompactEncrypt, type CompactJWEHeaderParameters } from 'jose';
 import fc from 'fast-check';
-import { KycError, PRESENTATION_CONTENT_TYPE } from '../../../../protocol/src';
-import { concatKdf, decryptPresentation, MAX_PRESENTATION_JWE_LENGTH } from '../../../../protocol/src/jose';
+import {
+  EVIDENCE_CONTENT_TYPE,
+  KycError,
+  MAX_EVIDENCE_JWE_LENGTH,
+  PRESENTATION_CONTENT_TYPE,
+} from '../../../../protocol/src';
+import {
+  concatKdf,
+  decryptEvidence,
+  decryptPresentation,
+  MAX_PRESENTATION_JWE_LENGTH,
+} from '../../../../protocol/src/jose';
 import { softwareKeyAgreement } from '../../../support/software-keys';
 
 const KID = 'reg-0123456789abcdef';
@@ -268,6 +278,91 @@ describe('decryptPresentation (ECDH-ES + A256GCM by hand, ECDH injected)', () =>
       decryptPresentation(jwe, {
         deriveSharedSecret: () => Promise.reject(new KycError('KYC_UNAVAILABLE', 'HSM down')),
       }),
+      (error: unknown) => error instanceof KycError && error.code === 'KYC_UNAVAILABLE',
+    );
+  });
+});
+
+describe('decryptEvidence (same JWE profile, cty kyc-evidence+json, a larger cap)', () => {
+  const certifier = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const deriveSharedSecret = softwareKeyAgreement(certifier.privateKey);
+  const CERTIFICATION = 'cert-0123456789abcdef';
+  const plaintext = { request: 'a.b.c', files: { selfie: 'bWU', document: 'ZG9j' } };
+  const toCertifier = (value: unknown, header: Partial<CompactJWEHeaderParameters> = {}): Promise<string> =>
+    encrypt(value, certifier.publicKey, { cty: EVIDENCE_CONTENT_TYPE, kid: CERTIFICATION, ...header });
+
+  function evidenceFailed(error: unknown): boolean {
+    assert.ok(error instanceof KycError, `expected KycError, got ${String(error)}`);
+    assert.equal(error.code, 'KYC_DECRYPTION_FAILED');
+    assert.equal(error.message, 'KYC_DECRYPTION_FAILED: the evidence could not be decrypted');
+    assert.equal(error.cause, undefined);
+    return true;
+  }
+
+  it('decrypts an evidence JWE for its certification id', async () => {
+    const jwe = await toCertifier(plaintext);
+    assert.deepEqual(await decryptEvidence(jwe, { deriveSharedSecret, expectedKid: CERTIFICATION }), plaintext);
+    assert.deepEqual(await decryptEvidence(jwe, { deriveSharedSecret }), plaintext);
+  });
+
+  it('refuses a presentation JWE, and decryptPresentation refuses an evidence JWE', async () => {
+    const presentation = await toCertifier(plaintext, { cty: PRESENTATION_CONTENT_TYPE });
+    await assert.rejects(decryptEvidence(presentation, { deriveSharedSecret }), evidenceFailed);
+    const evidence = await toCertifier(plaintext);
+    await assert.rejects(decryptPresentation(evidence, { deriveSharedSecret }), failed);
+    // Also with a hand-made JWE (valid tag over the header as sent): the cty alone decides.
+    await assert.rejects(
+      decryptEvidence(handEncrypt({ kid: CERTIFICATION }, plaintext, certifier.publicKey), { deriveSharedSecret }),
+      evidenceFailed,
+    );
+    assert.deepEqual(
+      await decryptEvidence(
+        handEncrypt({ kid: CERTIFICATION, cty: EVIDENCE_CONTENT_TYPE }, plaintext, certifier.publicKey),
+        { deriveSharedSecret },
+      ),
+      plaintext,
+    );
+  });
+
+  it('refuses a JWE whose kid is another certification', async () => {
+    const jwe = await toCertifier(plaintext);
+    await assert.rejects(decryptEvidence(jwe, { deriveSharedSecret, expectedKid: 'cert-other' }), evidenceFailed);
+    const other = await toCertifier(plaintext, { kid: 'cert-other' });
+    await assert.rejects(decryptEvidence(other, { deriveSharedSecret, expectedKid: CERTIFICATION }), evidenceFailed);
+  });
+
+  it('refuses a JWE for another key and a tampered one', async () => {
+    const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const foreign = await encrypt(plaintext, stranger.publicKey, { cty: EVIDENCE_CONTENT_TYPE, kid: CERTIFICATION });
+    await assert.rejects(decryptEvidence(foreign, { deriveSharedSecret }), evidenceFailed);
+    const jwe = await toCertifier(plaintext);
+    const tampered = withPart(jwe, 3, flipFirstByte(jwe.split('.')[3] ?? ''));
+    await assert.rejects(decryptEvidence(tampered, { deriveSharedSecret }), evidenceFailed);
+  });
+
+  it('accepts a JWE longer than the presentation cap, refuses one over the evidence cap unread', async () => {
+    const photo = 'x'.repeat(MAX_PRESENTATION_JWE_LENGTH * 2);
+    const large = await toCertifier({ request: 'a.b.c', files: { document: photo } });
+    assert.ok(large.length > MAX_PRESENTATION_JWE_LENGTH);
+    assert.equal(
+      ((await decryptEvidence(large, { deriveSharedSecret })).files as { document: string }).document.length,
+      photo.length,
+    );
+    let calls = 0;
+    const counting = (epk: KeyObject): Promise<Buffer> => {
+      calls++;
+      return deriveSharedSecret(epk);
+    };
+    const huge = await toCertifier({ pad: 'x'.repeat(Math.ceil((MAX_EVIDENCE_JWE_LENGTH * 3) / 4)) });
+    assert.ok(huge.length > MAX_EVIDENCE_JWE_LENGTH);
+    await assert.rejects(decryptEvidence(huge, { deriveSharedSecret: counting }), evidenceFailed);
+    assert.equal(calls, 0);
+  });
+
+  it('passes KYC_UNAVAILABLE from the HSM through', async () => {
+    const jwe = await toCertifier(plaintext);
+    await assert.rejects(
+      decryptEvidence(jwe, { deriveSharedSecret: () => Promise.reject(new KycError('KYC_UNAVAILABLE', 'HSM down')) }),
       (error: unknown) => error instanceof KycError && error.code === 'KYC_UNAVAILABLE',
     );
   });

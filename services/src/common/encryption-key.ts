@@ -4,15 +4,16 @@ import { KycError, type RegistrationPayload } from '../../../protocol/src';
 import { isSki, type HsmToken, type Ski } from '../../../gateway/src/hsm';
 
 /**
- * The bank's presentation-encryption key: a P-256 ECDH key generated once inside the HSM token (derive-only,
- * never extractable); the service remembers only its SKI. Wallets get the public half in every registration.
+ * An organisation's encryption key for what people send it: a P-256 ECDH key generated once inside the HSM
+ * token (derive-only, never extractable); the service remembers only its SKI. A bank's wallets get the public
+ * half in every registration (presentations), a certifier's with every nonce (evidence).
  */
 export interface EncryptionKey {
   readonly ski: Ski;
   readonly jwk: RegistrationPayload['enc_jwk'];
 }
 
-export async function loadOrCreateEncryptionKey(token: HsmToken, dataDir: string): Promise<EncryptionKey> {
+export async function loadOrCreateEncryptionKey(token: HsmToken, dataDir: string, label: string): Promise<EncryptionKey> {
   const path = join(dataDir, 'encryption-key.json');
   let ski: Ski;
   if (existsSync(path)) {
@@ -20,7 +21,7 @@ export async function loadOrCreateEncryptionKey(token: HsmToken, dataDir: string
     if (!isSki(stored)) throw new KycError('KYC_INTERNAL', `${path} does not name a key`);
     ski = stored;
   } else {
-    ski = (await token.generateKeyPair({ usage: 'derive', label: 'bank-presentation-encryption' })).ski;
+    ski = (await token.generateKeyPair({ usage: 'derive', label })).ski;
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     writeFileSync(path, JSON.stringify({ ski }, null, 2), { mode: 0o600 });
   }
