@@ -16,16 +16,20 @@ import {
   type WebUrls,
 } from '../support/browser';
 import { ensureServices, type RunningServices } from '../support/services';
+import { syntheticDocumentHolder, type SyntheticPerson } from '../../intake/testing/person';
 
 /**
  * The people's side in a real browser (Debian's Chromium through playwright-core) against the real network:
- * a person asks for certification from the wallet (phone-sized), an officer approves it in the console, a
+ * a person asks for certification from the wallet (phone-sized) with a photo of their passport and a selfie,
+ * an officer reviews what was read and approves it in the console at the level it supports, a
  * bank officer opens a registration at the desk, the wallet scans the desk's QR through a fake camera (a Y4M
  * video made from the desk's own QR image), consents to two of the three claims, and the desk turns to
  * verified without a reload, showing exactly those two. A claim value that is markup stays text everywhere.
  */
 
 const XSS = '<img src=x onerror=alert(1)>';
+/** A detail with no document field behind it: unicode and markup, which must stay text everywhere. */
+const ADDRESS = `Zoë Straße 1 ${XSS}`;
 
 interface IDBRequestLike<T> {
   onsuccess: () => void;
@@ -49,6 +53,7 @@ describe('integration (browser): wallet, console and desk end to end', function 
   let wallet: Page;
   let consolePage: Page;
   let desk: Page;
+  let holder: SyntheticPerson & { readonly document: Buffer };
 
   async function newPage(options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> {
     if (browser === undefined) throw new Error('no browser');
@@ -87,18 +92,25 @@ describe('integration (browser): wallet, console and desk end to end', function 
     await wallet.waitForSelector('body[data-ready=true]');
     assert.match((await wallet.textContent('#did')) ?? '', /^did:key:zDn[1-9A-HJ-NP-Za-km-z]{46}$/);
     await screenshot(wallet, 'wallet-home');
+    holder = await syntheticDocumentHolder(31415);
     await wallet.click('#go-certify');
-    await wallet.fill('#claim-value-1', 'Zoë');
-    await wallet.fill('#claim-value-2', XSS);
-    await wallet.fill('#claim-value-3', '1990-04-01');
-    await wallet.fill('#claim-value-4', 'DE');
+    await wallet.fill('#claim-value-1', holder.claims.given_name ?? '');
+    await wallet.fill('#claim-value-2', holder.claims.family_name ?? '');
+    await wallet.fill('#claim-value-3', holder.claims.birthdate ?? '');
+    await wallet.fill('#claim-value-4', holder.claims.nationality ?? '');
+    await wallet.click('#add-claim');
+    await wallet.fill('#claim-name-5', 'address');
+    await wallet.fill('#claim-value-5', ADDRESS);
+    // The photos go from memory straight into the encrypted submission (nothing is written to disk).
+    await wallet.setInputFiles('#doc-photo', { name: 'passport.png', mimeType: 'image/png', buffer: holder.document });
+    await wallet.setInputFiles('#selfie', { name: 'selfie.jpg', mimeType: 'image/jpeg', buffer: holder.selfie });
     await screenshot(wallet, 'wallet-certify');
     await wallet.click('#certify-form button[type=submit]');
-    await wallet.waitForSelector('#pending [data-collect]');
-    assert.match((await wallet.textContent('#message')) ?? '', /Sent/);
+    await wallet.waitForSelector('#pending [data-collect]', { timeout: 60_000 });
+    assert.match((await wallet.textContent('#message')) ?? '', /Sent\. .*level 2/);
   });
 
-  it('the certification officer reviews the claims as text and approves with a level', async () => {
+  it('the certification officer reviews the claims as text beside what the document says, and approves at level 2', async () => {
     const token = await enrollOfficer(services.certifierUrl, services.certifierAdminToken, 'web-officer');
     consolePage = await newPage({ viewport: { width: 1280, height: 800 } });
     await signIn(consolePage, web.certifier, 'console', token);
@@ -106,9 +118,17 @@ describe('integration (browser): wallet, console and desk end to end', function 
     const row = consolePage.locator('#queue tr', { hasText: did });
     await row.locator('button').click();
     await consolePage.waitForSelector('section[data-screen=review]:not([hidden])');
-    const value = consolePage.locator('#review-claims tr', { hasText: 'family_name' }).locator('td');
-    assert.equal(await value.textContent(), XSS);
+    const value = consolePage.locator('#review-claims tr', { hasText: 'address' }).locator('td');
+    assert.equal(await value.textContent(), ADDRESS);
     assert.equal(await consolePage.locator('#review-claims img').count(), 0);
+    // The evidence: the fields read from the MRZ beside the claims, the face match, the level it supports.
+    const read = consolePage.locator('#review-read tr', { hasText: 'family_name' }).locator('td');
+    assert.deepEqual(await read.allTextContents(), [holder.claims.family_name, 'same']);
+    const evidence = (await consolePage.textContent('#review-evidence')) ?? '';
+    assert.match(evidence, /check digits valid/);
+    assert.match(evidence, /Facematch against the document photo: distance 0\.\d{3}/);
+    assert.match(evidence, /Evidence supportslevel 2/);
+    assert.equal(await consolePage.locator('#level option[value="3"]').isDisabled(), true);
     await screenshot(consolePage, 'console-review');
     await consolePage.selectOption('#level', '2');
     await consolePage.click('#approve');
@@ -143,6 +163,7 @@ describe('integration (browser): wallet, console and desk end to end', function 
     desk = await newPage({ viewport: { width: 1280, height: 900 } });
     await signIn(desk, web.bank, 'desk', token);
     await screenshot(desk, 'desk-open');
+    await desk.check('#claim-table input[value=address]');
     await desk.click('#open');
     await desk.waitForSelector('#registration[data-status=pending]');
     const version = Number(await desk.getAttribute('#qr', 'data-version'));
@@ -164,13 +185,13 @@ describe('integration (browser): wallet, console and desk end to end', function 
       await wallet
         .locator('#consent-claims input')
         .evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value)),
-      ['given_name', 'family_name', 'birth_date'],
+      ['given_name', 'family_name', 'birthdate', 'address'],
     );
-    await wallet.uncheck('#consent-claims input[value=birth_date]');
+    await wallet.uncheck('#consent-claims input[value=birthdate]');
     await screenshot(wallet, 'wallet-consent');
     await wallet.click('#share');
     await wallet.waitForSelector('section[data-screen=result]:not([hidden])', { timeout: 60_000 });
-    assert.match((await wallet.textContent('#result')) ?? '', /Shared: family_name, given_name/);
+    assert.match((await wallet.textContent('#result')) ?? '', /Shared: address, family_name, given_name/);
     await screenshot(wallet, 'wallet-result');
 
     await desk.waitForSelector('#registration[data-status=verified]', { timeout: 30_000 });
@@ -179,7 +200,11 @@ describe('integration (browser): wallet, console and desk end to end', function 
       .evaluateAll((trs): [string, string][] =>
         trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', tr.querySelector('td')?.textContent ?? '']),
       );
-    assert.deepEqual(Object.fromEntries(rows), { given_name: 'Zoë', family_name: XSS });
+    assert.deepEqual(Object.fromEntries(rows), {
+      given_name: holder.claims.given_name,
+      family_name: holder.claims.family_name,
+      address: ADDRESS,
+    });
     assert.equal(await desk.locator('#verified-claims img').count(), 0);
     assert.equal(await desk.isVisible('#qr'), false);
     await screenshot(desk, 'desk-verified');
@@ -191,7 +216,7 @@ describe('integration (browser): wallet, console and desk end to end', function 
     await wallet.waitForSelector('#history li:has-text("BankMSP")');
     const text = (await wallet.textContent('#history')) ?? '';
     assert.match(text, /BankMSP/);
-    assert.match(text, /given_name, family_name — verified/);
+    assert.match(text, /given_name, family_name, address — verified/);
     await screenshot(wallet, 'wallet-history');
   });
 

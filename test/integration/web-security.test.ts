@@ -122,7 +122,7 @@ describe('integration (browser): web security of the wallet, desk and console', 
     const approve = await fetch(`${web.certifier}/v1/certifications/${id()}/approve`, {
       method: 'POST',
       headers: { cookie: c.cookie, 'content-type': 'application/json' },
-      body: JSON.stringify({ level: 2 }),
+      body: JSON.stringify({ level: 1 }),
     });
     assert.equal(approve.status, 403);
   });

@@ -104,7 +104,7 @@ export interface SubmitInput {
 
 const newId = (): string => randomBytes(16).toString('base64url');
 const STATUSES: readonly CertificationStatus[] = ['pending', 'approved', 'rejected'];
-/** Nonces and remembered collection requests share the `nonces` table; collection ids carry a prefix no nonce has. */
+/** Nonces and remembered signed requests (collection, evidence) share the `nonces` table; their ids carry a prefix no nonce has. */
 const ISSUED = 'issued';
 const USED = 'used';
 const usedNonce = (): KycError => new KycError('KYC_CONFLICT', 'this nonce was already used; ask for a new one');

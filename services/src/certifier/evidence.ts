@@ -59,18 +59,23 @@ export class EvidenceService {
       throw new KycError('KYC_MISMATCH', 'the evidence request names another certification');
     }
     const certification = await certifications.ownPending(certificationId, payload.sub);
+    // Used up before the (slow) checks, so a replay is refused at once; the wallet signs a new one per try.
     await certifications.useOnce(id, payload.exp);
     if (certification.claims === undefined)
       throw new KycError('KYC_INTERNAL', 'a pending certification without claims');
     const evidence = await this.#options.check(files, certification.claims);
+    if (evidence.face === undefined) throw new KycError('KYC_INTERNAL', 'evidence without a face match');
     const level = await certifications.attachEvidence(certificationId, payload.sub, evidence);
-    return answerOf(certificationId, level, evidence);
+    return answerOf(certificationId, level, { ...evidence, face: evidence.face });
   }
 }
 
-function answerOf(id: string, supportedLevel: AssuranceLevel, evidence: Evidence): EvidenceAnswer {
+function answerOf(
+  id: string,
+  supportedLevel: AssuranceLevel,
+  evidence: Evidence & Required<Pick<Evidence, 'face'>>,
+): EvidenceAnswer {
   const { ocr, chip, face } = evidence;
-  if (face === undefined) throw new KycError('KYC_INTERNAL', 'evidence without a face match');
   return {
     id,
     status: 'pending',

@@ -13,7 +13,11 @@ export interface EncryptionKey {
   readonly jwk: RegistrationPayload['enc_jwk'];
 }
 
-export async function loadOrCreateEncryptionKey(token: HsmToken, dataDir: string, label: string): Promise<EncryptionKey> {
+export async function loadOrCreateEncryptionKey(
+  token: HsmToken,
+  dataDir: string,
+  label: string,
+): Promise<EncryptionKey> {
   const path = join(dataDir, 'encryption-key.json');
   let ski: Ski;
   if (existsSync(path)) {

@@ -42,6 +42,7 @@ export function webConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
 
 const CERTIFIER_PUBLIC_PATHS = [
   { method: 'POST', path: /^\/v1\/certifications(\/nonce|\/collect)?$/ },
+  { method: 'POST', path: /^\/v1\/certifications\/[A-Za-z0-9._:-]{1,128}\/evidence$/ },
   { method: 'GET', path: /^\/v1\/certifications\/[A-Za-z0-9._:-]{1,128}$/ },
 ] as const;
 

@@ -16,6 +16,30 @@ export interface Certification {
   readonly personId: string;
   readonly submittedAt: string;
   readonly claims?: Readonly<Record<string, string>>;
+  /** The highest level the evidence supports (1 without evidence). */
+  readonly supportedLevel?: number;
+  readonly evidence?: Evidence;
+}
+
+/** What the intake engine saw (docs/intake.md §4), as the officer sees it. */
+interface Evidence {
+  readonly ocr?: {
+    readonly format: string;
+    readonly fields?: Readonly<Record<string, string>>;
+    readonly checkDigitsValid: boolean;
+    readonly repairs: readonly { field: string; reason: string; from?: string; to?: string }[];
+  };
+  readonly chip?: {
+    readonly passiveAuthentication: boolean;
+    readonly signer: { subject: string; issuer: string };
+    readonly fields?: Readonly<Record<string, string>>;
+  };
+  readonly face?: {
+    readonly against: string;
+    readonly distance: number;
+    readonly threshold: number;
+    readonly match: boolean;
+  };
 }
 
 let reviewing: Certification | undefined;
@@ -46,7 +70,6 @@ async function renderQueue(): Promise<void> {
 
 function review(c: Certification): void {
   reviewing = c;
-  const fact = (term: string, value: string): HTMLElement[] => [h('dt', {}, term), h('dd', {}, value)];
   fill(
     byId('review-facts'),
     ...fact('Person', c.personId),
@@ -59,8 +82,71 @@ function review(c: Certification): void {
       h('tr', {}, h('th', { scope: 'row' }, name), h('td', { class: 'claim-value' }, value)),
     ),
   );
+  renderEvidence(c);
   control('reason', HTMLInputElement).value = '';
   show('review');
+}
+
+/** The evidence beside the claims, differences marked, and the level choice capped by what it supports. */
+function renderEvidence(c: Certification): void {
+  const rows = readRows(c);
+  fill(byId('review-evidence'), ...evidenceFacts(c));
+  fill(byId('review-read'), ...rows);
+  byId('review-read-table').hidden = rows.length === 0;
+  const level = c.supportedLevel ?? 1;
+  const select = control('level', HTMLSelectElement);
+  for (const option of select.options) option.disabled = Number(option.value) > level;
+  select.value = String(level);
+}
+
+const normalised = (v: string | undefined): string => (v ?? '').trim().replace(/\s+/g, ' ').toUpperCase();
+
+/** Each field read (chip, else OCR) beside what the person entered. */
+function readRows(c: Certification): HTMLElement[] {
+  const read = c.evidence?.chip?.fields ?? c.evidence?.ocr?.fields ?? {};
+  const claims = c.claims ?? {};
+  return Object.entries(read).map(([name, value]) => {
+    const entered = Object.hasOwn(claims, name) ? claims[name] : undefined;
+    const differs = entered !== undefined && normalised(entered) !== normalised(value);
+    const note = entered === undefined ? '—' : differs ? `${entered} (differs)` : 'same';
+    return h(
+      'tr',
+      differs ? { class: 'differs' } : {},
+      h('th', { scope: 'row' }, name),
+      h('td', {}, value),
+      h('td', {}, note),
+    );
+  });
+}
+
+function evidenceFacts(c: Certification): HTMLElement[] {
+  const facts = [...ocrFacts(c.evidence?.ocr), ...chipFacts(c.evidence?.chip), ...faceFacts(c.evidence?.face)];
+  const none = c.evidence === undefined ? ' (no document was sent)' : '';
+  return [...facts, ...fact('Evidence supports', `level ${String(c.supportedLevel ?? 1)}${none}`)];
+}
+
+const fact = (term: string, value: string): HTMLElement[] => [h('dt', {}, term), h('dd', {}, value)];
+
+function ocrFacts(ocr: Evidence['ocr']): HTMLElement[] {
+  if (ocr === undefined) return [];
+  const repairs = ocr.repairs.map((r) => `${r.field} (${r.reason})`).join(', ');
+  return [
+    ...fact('Document (OCR)', `${ocr.format}, check digits ${ocr.checkDigitsValid ? 'valid' : 'NOT valid'}`),
+    ...fact('Repairs (check them on the photo)', repairs === '' ? 'none' : repairs),
+  ];
+}
+
+function chipFacts(chip: Evidence['chip']): HTMLElement[] {
+  if (chip === undefined) return [];
+  const state = chip.passiveAuthentication ? 'passive authentication passed' : 'NOT authenticated';
+  return fact('Chip', `${state}; signer ${chip.signer.subject}`);
+}
+
+function faceFacts(face: Evidence['face']): HTMLElement[] {
+  if (face === undefined) return [];
+  const portrait = face.against === 'dg2' ? 'chip portrait' : 'document photo';
+  const distance = `distance ${face.distance.toFixed(3)} (threshold ${String(face.threshold)})`;
+  return fact('Face', `${face.match ? 'match' : 'NO match'} against the ${portrait}: ${distance}`);
 }
 
 async function decide(path: 'approve' | 'reject', body: Record<string, unknown>): Promise<void> {

@@ -10,7 +10,7 @@ import { renderUsage } from './usage';
  * claims. Every value from the person is set as text.
  */
 
-const CLAIMS = ['given_name', 'family_name', 'birth_date', 'nationality', 'address'];
+const CLAIMS = ['given_name', 'family_name', 'birthdate', 'nationality', 'address'];
 let events: EventSource | undefined;
 let countdown: number | undefined;
 

@@ -1,12 +1,14 @@
 import { CompactEncrypt, importJWK } from 'jose';
 import { KycError } from '../../../protocol/src/errors';
-import { utf8 } from './b64';
+import { encodeB64u, utf8 } from './b64';
+import { EVIDENCE_CONTENT_TYPE, EVIDENCE_ROLES, type EvidenceRole } from '../../../protocol/src/formats';
 import {
   claimsHash,
   disclosuresHash,
   nowSeconds,
   parseDisclosure,
   randomB64u,
+  sha256B64u,
   signJws,
   TYP,
   type Claims,
@@ -153,4 +155,39 @@ export async function buildPresentation(
       kid: registration.registration_id,
     })
     .encrypt(bankKey);
+}
+
+/** Files of an evidence submission by role (docs/intake.md): read in memory, never stored by the wallet. */
+export type EvidenceFiles = Partial<Record<EvidenceRole, Uint8Array<ArrayBuffer>>>;
+
+/**
+ * The evidence JWE for pending certification `certificationId` (docs/protocol.md §4.4): the files and an
+ * evidence request signed by the person's key naming each file by its SHA-256, encrypted to the certifier's
+ * key (ECDH-ES, A256GCM), as protocol/src/evidence-request.ts builds it.
+ */
+export async function buildEvidence(
+  key: PersonKey,
+  certifier: string,
+  encryptionJwk: RegistrationPayload['enc_jwk'],
+  certificationId: string,
+  files: EvidenceFiles,
+): Promise<string> {
+  const inputs: Partial<Record<EvidenceRole, string>> = {};
+  const encoded: Partial<Record<EvidenceRole, string>> = {};
+  for (const role of EVIDENCE_ROLES) {
+    const bytes = files[role];
+    if (bytes === undefined) continue;
+    inputs[role] = await sha256B64u(bytes);
+    encoded[role] = encodeB64u(bytes);
+  }
+  const iat = nowSeconds();
+  const request = await signJws(
+    { typ: TYP.evidenceRequest },
+    { sub: key.did, aud: certifier, certification_id: certificationId, iat, exp: iat + 300, jti: randomB64u(), inputs },
+    key.privateKey,
+  );
+  const certifierKey = await importJWK({ ...encryptionJwk }, 'ECDH-ES');
+  return new CompactEncrypt(utf8(JSON.stringify({ request, files: encoded })))
+    .setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM', cty: EVIDENCE_CONTENT_TYPE, kid: certificationId })
+    .encrypt(certifierKey);
 }

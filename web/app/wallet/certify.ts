@@ -1,17 +1,41 @@
 import { KycError } from '../../../protocol/src/errors';
-import { certificationRequest, collectionRequest, credentialFromApproval, type Approval } from '../lib/flows';
+import {
+  buildEvidence,
+  certificationRequest,
+  collectionRequest,
+  credentialFromApproval,
+  type Approval,
+  type EvidenceFiles,
+} from '../lib/flows';
+import type { RegistrationPayload } from '../lib/registration';
 import { assertValidClaims } from '../lib/proto';
 import { byId, h } from '../shared/dom';
-import { json } from '../shared/http';
+import { json, messageOf } from '../shared/http';
 import { addCredential, pendingList, savePending, type PendingCertification, type Wallet } from './state';
 
 /**
  * Certification from the wallet (docs/protocol.md §4): the person's claims, a request signed by their key,
- * the certification pending, and the credential collected (and checked) once an officer approved it. The
- * document-intake capture (issue #11) would fill the same form.
+ * the certification pending with its evidence (a photo of the document, a selfie, or the chip's files, sent
+ * encrypted to the certifier's key), and the credential collected (and checked) once an officer approved it.
  */
 
-const SUGGESTED = ['given_name', 'family_name', 'birth_date', 'nationality'];
+const SUGGESTED = ['given_name', 'family_name', 'birthdate', 'nationality'];
+
+/** The evidence inputs of the form, by role. */
+const EVIDENCE_INPUTS = { document: 'doc-photo', selfie: 'selfie', sod: 'chip-sod', dg1: 'chip-dg1', dg2: 'chip-dg2' };
+
+/** The files chosen, read in memory; undefined when none. */
+export async function chosenEvidence(): Promise<EvidenceFiles | undefined> {
+  const files: EvidenceFiles = {};
+  for (const [role, id] of Object.entries(EVIDENCE_INPUTS) as [keyof EvidenceFiles, string][]) {
+    const file = (byId(id) as HTMLInputElement).files?.[0];
+    if (file !== undefined) files[role] = new Uint8Array(await file.arrayBuffer());
+  }
+  return Object.keys(files).length === 0 ? undefined : files;
+}
+
+/** What the certifier said of the evidence: the level it supports, or why it refused it. */
+export type EvidenceOutcome = { readonly supportedLevel: number } | { readonly refused: string };
 
 export function addClaimRow(name = '', value = ''): void {
   const rows = byId('claim-rows');
@@ -37,6 +61,7 @@ export function addClaimRow(name = '', value = ''): void {
 export function resetCertifyForm(): void {
   byId('claim-rows').replaceChildren();
   for (const name of SUGGESTED) addClaimRow(name);
+  for (const id of Object.values(EVIDENCE_INPUTS)) (byId(id) as HTMLInputElement).value = '';
 }
 
 /** The claims entered, NFC, without empty rows. */
@@ -55,9 +80,20 @@ export function enteredClaims(): Record<string, string> {
   return result;
 }
 
-export async function submitCertification(wallet: Wallet, claims: Record<string, string>): Promise<void> {
+/**
+ * Submits the claims, then the evidence if any. The certification stays pending even when the evidence is
+ * refused (the outcome says why): an officer may then certify at level 1 only.
+ */
+export async function submitCertification(
+  wallet: Wallet,
+  claims: Record<string, string>,
+  evidence?: EvidenceFiles,
+): Promise<EvidenceOutcome | undefined> {
   const base = wallet.config.certifierUrl;
-  const nonce = await json<{ nonce: string; certifier: string }>(`${base}/v1/certifications/nonce`, { body: {} });
+  const nonce = await json<{ nonce: string; certifier: string; encryptionJwk: RegistrationPayload['enc_jwk'] }>(
+    `${base}/v1/certifications/nonce`,
+    { body: {} },
+  );
   const kind = 'identity';
   const signed = await certificationRequest(wallet.key, nonce.certifier, nonce.nonce, kind, claims);
   const answer = await json<{ id: string }>(`${base}/v1/certifications`, {
@@ -75,6 +111,15 @@ export async function submitCertification(wallet: Wallet, claims: Record<string,
     requestedAt: new Date().toISOString(),
   };
   await savePending([...(await pendingList()), pending]);
+  if (evidence === undefined) return undefined;
+  try {
+    const jwe = await buildEvidence(wallet.key, nonce.certifier, nonce.encryptionJwk, answer.id, evidence);
+    return await json<{ supportedLevel: number }>(`${base}/v1/certifications/${answer.id}/evidence`, {
+      body: { jwe },
+    });
+  } catch (err) {
+    return { refused: messageOf(err) };
+  }
 }
 
 /** Asks for the outcome; stores the credential once approved. Returns the status. */

@@ -1,6 +1,6 @@
 import { byId, control, fill, formatTime, h, say, show } from '../shared/dom';
 import { messageOf } from '../shared/http';
-import { addClaimRow, collect, enteredClaims, resetCertifyForm, submitCertification } from './certify';
+import { addClaimRow, chosenEvidence, collect, enteredClaims, resetCertifyForm, submitCertification } from './certify';
 import { replaceKey } from './db';
 import { chosenClaims, present, readOffer, renderConsent, type Offer } from './present';
 import { CameraScanner, decodeImageFile } from './scan';
@@ -127,6 +127,18 @@ async function renderHistory(): Promise<void> {
   show('history');
 }
 
+async function sendCertification(): Promise<void> {
+  const outcome = await submitCertification(wallet, enteredClaims(), await chosenEvidence());
+  await renderHome();
+  if (outcome !== undefined && 'refused' in outcome) {
+    // Sent, but the document was refused: say why, so the person can try again with a better photo.
+    say(message(), `Sent, but your document was not accepted: ${outcome.refused}`, 'error');
+  } else {
+    const level = outcome === undefined ? '' : ` Your document was checked: level ${String(outcome.supportedLevel)}.`;
+    say(message(), `Sent. A certification officer will check your details.${level}`, 'ok');
+  }
+}
+
 function bind(): void {
   byId('go-scan').addEventListener('click', () => void startScan());
   byId('go-certify').addEventListener('click', () => {
@@ -147,11 +159,7 @@ function bind(): void {
   byId('certify-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const button = (e.target as HTMLFormElement).querySelector<HTMLButtonElement>('button[type=submit]') ?? undefined;
-    void guarded(async () => {
-      await submitCertification(wallet, enteredClaims());
-      say(message(), 'Sent. A certification officer will check your details.', 'ok');
-      await renderHome();
-    }, button);
+    void guarded(sendCertification, button);
   });
   byId('pending').addEventListener('click', (e) => {
     const id = (e.target as HTMLElement).dataset.collect;

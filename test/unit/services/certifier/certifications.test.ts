@@ -81,7 +81,7 @@ describe('certifier service: certifications', () => {
   it('queues a correctly signed request and approves it into a ledger commitment of salted digests', async () => {
     const { id, status } = await submitValid();
     assert.equal(status, 'pending');
-    const approved = await service.approve(id, 'officer1', 2);
+    const approved = await service.approve(id, 'officer1', 1);
     assert.equal(approved.status, 'approved');
     assert.equal(ledger.certify.callCount, 1);
     const [personId, , commitment] = ledger.certify.firstCall.args as [
@@ -90,7 +90,7 @@ describe('certifier service: certifications', () => {
       { digests: string[]; level: number },
     ];
     assert.equal(personId, person.id);
-    assert.equal(commitment.level, 2);
+    assert.equal(commitment.level, 1, 'without evidence, level 1');
     const disclosures = approved.disclosures ?? [];
     assert.equal(disclosures.length, 3);
     const parsed = disclosures.map(parseDisclosure);
@@ -108,7 +108,7 @@ describe('certifier service: certifications', () => {
   it('renews instead when Certify says this certifier already holds a record of that kind', async () => {
     ledger.certify.rejects(new KycError('KYC_CONFLICT', recordExistsDetail('identity', 'CertifierMSP')));
     const { id } = await submitValid();
-    const approved = await service.approve(id, 'officer1', 3);
+    const approved = await service.approve(id, 'officer1', 1);
     assert.equal(ledger.certify.callCount, 1);
     assert.equal(ledger.renew.callCount, 1);
     assert.equal(ledger.getAttestation.callCount, 0, 'no read just to choose Certify or Renew');
@@ -118,7 +118,7 @@ describe('certifier service: certifications', () => {
   it('does not renew when Certify refuses for another reason (a used request is also KYC_CONFLICT)', async () => {
     ledger.certify.rejects(new KycError('KYC_CONFLICT', 'this certification request has already been used'));
     const { id } = await submitValid();
-    await assert.rejects(service.approve(id, 'officer1', 3), isKycError('KYC_CONFLICT'));
+    await assert.rejects(service.approve(id, 'officer1', 1), isKycError('KYC_CONFLICT'));
     assert.equal(ledger.renew.callCount, 0);
     assert.equal((await service.get(id)).status, 'pending');
   });
@@ -126,10 +126,10 @@ describe('certifier service: certifications', () => {
   it('keeps the certification pending when the ledger refuses, and lets it be approved later', async () => {
     ledger.certify.onFirstCall().rejects(new KycError('KYC_UNAVAILABLE', 'ledger down'));
     const { id } = await submitValid();
-    await assert.rejects(service.approve(id, 'officer1', 2), isKycError('KYC_UNAVAILABLE'));
+    await assert.rejects(service.approve(id, 'officer1', 1), isKycError('KYC_UNAVAILABLE'));
     assert.equal((await service.get(id)).status, 'pending');
-    assert.equal((await service.approve(id, 'officer1', 2)).status, 'approved');
-    await assert.rejects(service.approve(id, 'officer1', 2), isKycError('KYC_CONFLICT'));
+    assert.equal((await service.approve(id, 'officer1', 1)).status, 'approved');
+    await assert.rejects(service.approve(id, 'officer1', 1), isKycError('KYC_CONFLICT'));
   });
 
   it('refuses bad submissions with their codes and stores nothing', async () => {
@@ -386,7 +386,7 @@ describe('certifier service: collection by the person, and the limits on pending
     const pending = await s.collect(await collectionBy(person, id));
     assert.equal(pending.status, 'pending');
     assert.equal(pending.disclosures, undefined);
-    await s.approve(id, 'officer1', 2);
+    await s.approve(id, 'officer1', 1);
     const first = await s.collect(await collectionBy(person, id));
     assert.equal(first.status, 'approved');
     assert.deepEqual(
@@ -406,7 +406,7 @@ describe('certifier service: collection by the person, and the limits on pending
   it('refuses collection without the person key, for another id or certifier, expired or replayed, and changes nothing', async () => {
     const s = service();
     const { id } = await submit(s, person);
-    await s.approve(id, 'officer1', 2);
+    await s.approve(id, 'officer1', 1);
     const used = await collectionBy(person, id);
     const other = newPerson();
     const before = file();
@@ -516,7 +516,7 @@ describe('certifier service: collection by the person, and the limits on pending
     clock += 3_601_000;
     await assert.rejects(s.get(id), isKycError('KYC_NOT_FOUND'));
     assert.equal((await s.list(undefined)).length, 0);
-    await assert.rejects(s.approve(id, 'officer1', 2), isKycError('KYC_NOT_FOUND'));
+    await assert.rejects(s.approve(id, 'officer1', 1), isKycError('KYC_NOT_FOUND'));
     await s.sweep();
     assert.equal(rawCount(dir.path, 'certifications'), 0, 'the sweep deletes the record and its claims');
   });
@@ -524,7 +524,7 @@ describe('certifier service: collection by the person, and the limits on pending
   it('deletes uncollected disclosures after the retention time', async () => {
     const s = service({ disclosureRetentionSeconds: 3600 });
     const { id } = await submit(s, person);
-    await s.approve(id, 'officer1', 2);
+    await s.approve(id, 'officer1', 1);
     clock += 3_601_000;
     const late = await s.collect(await collectionBy(person, id));
     assert.equal(late.status, 'approved');
@@ -534,7 +534,7 @@ describe('certifier service: collection by the person, and the limits on pending
   it('sweeps uncollected disclosures after the retention time, keeping the decision', async () => {
     const s = service({ disclosureRetentionSeconds: 3600 });
     const { id } = await submit(s, person);
-    await s.approve(id, 'officer1', 2);
+    await s.approve(id, 'officer1', 1);
     assert.ok((await store.get('certifications', id))?.personal?.disclosures !== undefined);
     await s.sweep();
     assert.ok((await store.get('certifications', id))?.personal?.disclosures !== undefined, 'not before the retention');

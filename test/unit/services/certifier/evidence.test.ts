@@ -195,10 +195,11 @@ describe('certifier service: evidence (EvidenceService over CertificationService
     // The intake engine saw exactly the files sent, and the pending claims.
     assert.equal(checked.length, 1);
     const [call] = checked;
-    assert.deepEqual(call?.claims, CLAIMS);
-    assert.deepEqual(Object.keys(call?.files ?? {}).sort(), ['document', 'selfie']);
-    assert.ok(Buffer.from(call?.files.document ?? []).equals(Buffer.from(PHOTO_FILES.document ?? [])));
-    assert.ok(Buffer.from(call?.files.selfie ?? []).equals(Buffer.from(PHOTO_FILES.selfie ?? [])));
+    assert.ok(call !== undefined);
+    assert.deepEqual(call.claims, CLAIMS);
+    assert.deepEqual(Object.keys(call.files).sort(), ['document', 'selfie']);
+    assert.ok(Buffer.from(call.files.document ?? []).equals(Buffer.from(PHOTO_FILES.document ?? [])));
+    assert.ok(Buffer.from(call.files.selfie ?? []).equals(Buffer.from(PHOTO_FILES.selfie ?? [])));
 
     assert.deepEqual(await storedEvidence(id), JSON.parse(JSON.stringify(LEVEL_2)));
     const pending = await certifications.get(id);
@@ -328,12 +329,13 @@ describe('certifier service: evidence (EvidenceService over CertificationService
     assert.equal(record.status, 'approved');
     assert.deepEqual(Object.keys(record.personal ?? {}), ['disclosures'], 'no evidence and no claims are personal');
     const summary = (record.data as { evidence?: Evidence }).evidence;
+    assert.ok(summary?.ocr !== undefined && summary.chip !== undefined);
+    assert.equal(summary.ocr.fields, undefined);
+    assert.equal(summary.chip.fields, undefined);
+    assert.deepEqual(summary.ocr.repairs, [{ field: 'document_number', line: 2, column: 1, reason: 'format' }]);
+    assert.deepEqual(summary.face, LEVEL_3.face);
+    assert.deepEqual(summary.inputHashes, LEVEL_3.inputHashes);
     assert.deepEqual(summary, JSON.parse(JSON.stringify(evidenceSummary(LEVEL_3))));
-    assert.equal(summary?.ocr?.fields, undefined);
-    assert.equal(summary?.chip?.fields, undefined);
-    assert.deepEqual(summary?.ocr?.repairs, [{ field: 'document_number', line: 2, column: 1, reason: 'format' }]);
-    assert.deepEqual(summary?.face, LEVEL_3.face);
-    assert.deepEqual(summary?.inputHashes, LEVEL_3.inputHashes);
     // Nothing read from the document is left, in the record or anywhere in the file.
     const raw = rawRows(dir.path);
     for (const value of [READ.document_number, READ.family_name, READ.given_name]) {
