@@ -13,7 +13,6 @@ import { trustBundleFromNetwork } from '../../gateway/src/fabric/trust-bundle';
  * Admin tokens come from the services' data directories (or KYC_CERTIFIER_ADMIN_TOKEN / KYC_BANK_ADMIN_TOKEN).
  */
 
-
 let stepNumber = 0;
 function step(title: string, detail = ''): void {
   stepNumber++;
