@@ -13,6 +13,14 @@ import {
   type TestServer,
 } from './helpers';
 
+/** The certifier's evidence-encryption key as its nonce answer carries it (a fixed P-256 point). */
+const JWK = {
+  kty: 'EC',
+  crv: 'P-256',
+  x: 'MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4',
+  y: '4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM',
+} as const;
+
 describe('certifierClient', () => {
   const key = personKeyFromPrivateKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
   const credential = issueCredential(key);
@@ -32,12 +40,18 @@ describe('certifierClient', () => {
   it('asks for a nonce with POST /v1/certifications/nonce', async () => {
     const n = nonce();
     handler = (_req, _body, res) => {
-      sendJson(res, 200, { nonce: n, certifier: 'CertifierMSP', expiresAt: '2026-03-01T12:05:00Z' });
+      sendJson(res, 200, {
+        nonce: n,
+        certifier: 'CertifierMSP',
+        expiresAt: '2026-03-01T12:05:00Z',
+        encryptionJwk: JWK,
+      });
     };
     assert.deepEqual(await certifierClient(server.url).requestNonce(), {
       nonce: n,
       certifier: 'CertifierMSP',
       expiresAt: '2026-03-01T12:05:00Z',
+      encryptionJwk: JWK,
     });
     const [request] = server.requests;
     assert.ok(request);

@@ -111,6 +111,13 @@ describe('wallet CLI', () => {
             nonce: nonce(),
             certifier: 'CertifierMSP',
             expiresAt: new Date(Date.now() + 300_000).toISOString(),
+            // A fixed P-256 point: the CLI's certify flow does not send evidence.
+            encryptionJwk: {
+              kty: 'EC',
+              crv: 'P-256',
+              x: 'MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4',
+              y: '4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM',
+            },
           });
         } else if (req.method === 'POST' && req.url === '/v1/certifications') {
           submitted = JSON.parse(body);
