@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KycError, MAX_EVIDENCE_BYTES, type Claims, type EvidenceFiles } from '../../protocol/src';
+import { MAX_EVIDENCE_BYTES, type Claims, type EvidenceFiles } from '../../protocol/src';
 import type { NonceAnswer } from '../../protocol/src/http';
 import {
   certifyPerson,
@@ -20,6 +20,7 @@ import { portrait, renderDocument } from '../../intake/testing/documents';
 import { randomIdentity, td3Lines } from '../../intake/testing/identities';
 import { syntheticChipHolder, syntheticDocumentHolder, USABLE_FACES } from '../../intake/testing/person';
 import { networkJsonPath } from '../support/network';
+import { rejectsWith } from '../support/assertions';
 import { ensureServices, serviceFiles, type RunningServices } from '../support/services';
 
 /**
@@ -46,14 +47,6 @@ function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     return entry.isDirectory() ? filesUnder(path) : entry.isFile() ? [path] : [];
-  });
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof KycError, `expected a KycError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return true;
   });
 }
 

@@ -37,6 +37,7 @@ import { commitmentFor, certificationRequest, salt, uniqueClaims } from '../../p
 import { uniqueDocumentHolder } from '../../intake/testing/person';
 import { findInLedgerFiles } from '../support/ledger-files';
 import { networkJsonPath, runNetworkScript } from '../support/network';
+import { rejectsWith } from '../support/assertions';
 import { ensureServices, type RunningServices } from '../support/services';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,14 +48,6 @@ import { join } from 'node:path';
  * once, then proves who they are to a bank by scanning its QR code; and everything that must fail, fails
  * with its code and changes nothing.
  */
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof KycError, `expected a KycError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return true;
-  });
-}
 
 describe('integration: the whole flow through the certifier and bank services', function () {
   this.timeout(300_000);

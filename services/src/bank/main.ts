@@ -1,5 +1,4 @@
 import { bankConfig } from '../config';
-import { toKycError } from '../../../gateway/src/errors';
 import { decryptPresentation, signRegistration } from '../../../protocol/src/jose';
 import { renderQrCode } from './qr-code';
 import type { KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
@@ -57,14 +56,7 @@ runMain(async () => {
           encryptionJwk: key.jwk,
           signRegistration: (payload, signer) => signRegistration(payload, signer),
           decryptPresentation: (jwe, kid) =>
-            decryptPresentation(jwe, {
-              expectedKid: kid,
-              // ECDH inside the HSM; HSM trouble becomes KYC_UNAVAILABLE, which decryption passes on.
-              deriveSharedSecret: (epk) =>
-                runtime.token.deriveSharedSecret(key.ski, epk).catch((err: unknown) => {
-                  throw toKycError(err);
-                }),
-            }),
+            decryptPresentation(jwe, { expectedKid: kid, deriveSharedSecret: key.deriveSharedSecret }),
         },
       });
       const limits = new RegistrationLimits({

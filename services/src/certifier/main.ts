@@ -4,7 +4,6 @@ import { officerEnrollment } from '../common/officer-enrollment';
 import { runMain, serve } from '../common/serve';
 import { CertificationService } from './certifications';
 import { loadOrCreateEncryptionKey } from '../common/encryption-key';
-import { toKycError } from '../../../gateway/src/errors';
 import { decryptEvidence } from '../../../protocol/src/jose';
 import { EvidenceChecks } from './evidence-checks';
 import { EvidenceService } from './evidence';
@@ -40,15 +39,7 @@ runMain(async () => {
       const evidence = new EvidenceService({
         certifications,
         encryptionJwk: key.jwk,
-        decrypt: (jwe, id) =>
-          decryptEvidence(jwe, {
-            expectedKid: id,
-            // ECDH inside the HSM; HSM trouble becomes KYC_UNAVAILABLE, which decryption passes on.
-            deriveSharedSecret: (epk) =>
-              runtime.token.deriveSharedSecret(key.ski, epk).catch((err: unknown) => {
-                throw toKycError(err);
-              }),
-          }),
+        decrypt: (jwe, id) => decryptEvidence(jwe, { expectedKid: id, deriveSharedSecret: key.deriveSharedSecret }),
         check: (files, claims) => checks.check(files, claims),
         close: () => checks.close(),
       });

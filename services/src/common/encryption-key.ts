@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KycError, type RegistrationPayload } from '../../../protocol/src';
+import type { DeriveSharedSecret } from '../../../protocol/src/jose';
+import { toKycError } from '../../../gateway/src/errors';
 import { isSki, type HsmToken, type Ski } from '../../../gateway/src/hsm';
 
 /**
@@ -11,6 +13,8 @@ import { isSki, type HsmToken, type Ski } from '../../../gateway/src/hsm';
 export interface EncryptionKey {
   readonly ski: Ski;
   readonly jwk: RegistrationPayload['enc_jwk'];
+  /** ECDH inside the HSM; HSM trouble becomes KYC_UNAVAILABLE, which JWE decryption passes on. */
+  readonly deriveSharedSecret: DeriveSharedSecret;
 }
 
 export async function loadOrCreateEncryptionKey(
@@ -31,5 +35,9 @@ export async function loadOrCreateEncryptionKey(
   }
   const jwk = (await token.publicKeyOf(ski)).export({ format: 'jwk' });
   if (jwk.x === undefined || jwk.y === undefined) throw new KycError('KYC_INTERNAL', 'encryption key is not EC');
-  return { ski, jwk: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y } };
+  const deriveSharedSecret: DeriveSharedSecret = (epk) =>
+    token.deriveSharedSecret(ski, epk).catch((err: unknown) => {
+      throw toKycError(err);
+    });
+  return { ski, jwk: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, deriveSharedSecret };
 }
