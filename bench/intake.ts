@@ -5,7 +5,9 @@ import { MrzReader } from '../intake/src/mrz/reader';
 import { certDer, makeCsca, makeDg1, makeDg2, makeDocumentSigner, makeSod } from '../intake/testing/chip';
 import { FACE_BOXES, type Variant, portrait, renderDocument } from '../intake/testing/documents';
 import { randomIdentity, td1Lines, td3Lines } from '../intake/testing/identities';
-import { transformedPhoto } from '../intake/testing/transform';
+import { simulatedScreenReplay, transformedPhoto } from '../intake/testing/transform';
+import { livenessScores } from '../intake/src/face/liveness';
+import { USABLE_FACES } from '../intake/testing/person';
 
 /**
  * `node dist/bench/intake.js [--docs N] [--formats TD3,TD1] [--variants clean,noisy,rotated,lowres]`: the
@@ -166,6 +168,35 @@ async function faces(): Promise<void> {
   );
 }
 
+/** Passive liveness scores on genuine-looking selfies and on a crude screen-replay simulation. */
+async function liveness(): Promise<void> {
+  const rows: { kind: string; antispoof: number[]; live: number[]; ms: number[] }[] = [
+    { kind: 'selfie (transformed portrait)', antispoof: [], live: [], ms: [] },
+    { kind: 'simulated screen replay (crude, not a real attack)', antispoof: [], live: [], ms: [] },
+  ];
+  for (const face of USABLE_FACES) {
+    const jpeg = await (await portrait(face)).encode('jpeg', 90);
+    const inputs = [await transformedPhoto(jpeg), await simulatedScreenReplay(jpeg)];
+    for (const [i, input] of inputs.entries()) {
+      const row = rows[i];
+      const t0 = performance.now();
+      const scores = await livenessScores(input);
+      if (row === undefined || scores === undefined) continue;
+      row.ms.push(performance.now() - t0);
+      row.antispoof.push(scores.antispoof);
+      row.live.push(scores.liveness);
+    }
+  }
+  console.log('\nPassive liveness (@vladmandic/human anti-spoof and liveness models; one still image each)\n');
+  console.log('| input | n | anti-spoof min | median | max | liveness min | median | max | ms mean |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const f = (v: number[]) =>
+      `${Math.min(...v).toFixed(2)} | ${percentile(v, 50).toFixed(2)} | ${Math.max(...v).toFixed(2)}`;
+    console.log(`| ${r.kind} | ${r.antispoof.length} | ${f(r.antispoof)} | ${f(r.live)} | ${mean(r.ms).toFixed(0)} |`);
+  }
+}
+
 async function passive(): Promise<void> {
   const csca = await makeCsca();
   const ds = await makeDocumentSigner(csca);
@@ -213,6 +244,7 @@ async function main(): Promise<void> {
   await reader.close();
   await passive();
   await faces();
+  await liveness();
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PassiveAuthResult } from './chip/passive-auth';
 import type { FaceMatch, FaceModelVersions } from './face/matcher';
+import type { Liveness } from './face/liveness';
 import { KycError, type AssuranceLevel } from '../../protocol/src';
 import { type MrzClaims, type ParsedMrz, parseMrz } from './mrz/claims';
 import { layoutFor } from './mrz/layout';
@@ -38,6 +39,8 @@ export interface Evidence {
     readonly threshold: number;
     readonly match: boolean;
     readonly versions: FaceModelVersions;
+    /** Passive anti-spoofing and liveness scores of the selfie: an opinion for the officer, never a level. */
+    readonly liveness?: Liveness;
   };
   /** SHA-256 (hex) of every input by role: `document`, `selfie`, `sod`, `dg1`, `dg2`. */
   readonly inputHashes: Readonly<Record<string, string>>;
@@ -51,8 +54,16 @@ export function faceEvidence(
   against: 'document-photo' | 'dg2',
   match: FaceMatch,
   versions: FaceModelVersions,
+  liveness?: Liveness,
 ): NonNullable<Evidence['face']> {
-  return { against, distance: match.distance, threshold: match.threshold, match: match.match, versions };
+  return {
+    against,
+    distance: match.distance,
+    threshold: match.threshold,
+    match: match.match,
+    versions,
+    ...(liveness === undefined ? {} : { liveness }),
+  };
 }
 
 export function ocrEvidence(reading: ParsedMrz, versions: OcrVersions): NonNullable<Evidence['ocr']> {

@@ -15,6 +15,7 @@ export {
   passiveAuthentication,
 } from './chip/passive-auth';
 export { type Portrait, readDg1, readDg2 } from './chip/lds';
+export { jpeg2000Codestream, jpeg2000Decoder, jpeg2000ToPng } from './chip/jpeg2000';
 export {
   FACE_MATCH_THRESHOLD,
   type Face,
@@ -25,6 +26,7 @@ export {
   loadFaceModels,
   matchFaces,
 } from './face/matcher';
+export { LIVENESS_NOTE, type Liveness, livenessModel, livenessScores } from './face/liveness';
 export {
   type Evidence,
   chipEvidence,

@@ -3,6 +3,7 @@ import { createHash, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { createCanvas, loadImage } from '@napi-rs/canvas';
 
 /**
  * A test e-passport PKI and chip contents, for tests and the benchmark only: a CSCA, Document Signers, CRLs,
@@ -191,4 +192,55 @@ export async function makeSod(
 
 export function certDer(signer: Signer): Uint8Array {
   return new Uint8Array(signer.cert.rawData);
+}
+
+/**
+ * A JPEG 2000 portrait as some states store it in DG2: `image` re-encoded with OpenJPEG (the WASM codec's
+ * encoder) and wrapped in the JP2 boxes (signature, file type, header, codestream), for tests only.
+ */
+export async function jp2Portrait(image: Uint8Array): Promise<Uint8Array> {
+  const source = await loadImage(Buffer.from(image));
+  const canvas = createCanvas(source.width, source.height);
+  canvas.getContext('2d').drawImage(source, 0, 0);
+  const rgba = canvas.getContext('2d').getImageData(0, 0, source.width, source.height).data;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- an Emscripten factory, CommonJS only
+  const factory = require('@cornerstonejs/codec-openjpeg/wasmjs') as (o: object) => Promise<{
+    J2KEncoder: new () => {
+      getDecodedBuffer(frame: object): Uint8Array;
+      encode(): void;
+      getEncodedBuffer(): Uint8Array;
+      delete(): void;
+    };
+  }>;
+  const encoder = new (await factory({ print: () => undefined, printErr: () => undefined })).J2KEncoder();
+  try {
+    const frame = { width: source.width, height: source.height, bitsPerSample: 8, componentCount: 3, isSigned: false };
+    const rgb = encoder.getDecodedBuffer({ ...frame, isUsingColorSpace: false });
+    for (let p = 0; p < source.width * source.height; p++) {
+      for (let c = 0; c < 3; c++) rgb[p * 3 + c] = rgba[p * 4 + c] ?? 0;
+    }
+    encoder.encode();
+    const codestream = Buffer.from(encoder.getEncodedBuffer());
+    const box = (type: string, content: Buffer): Buffer => {
+      const header = Buffer.alloc(8);
+      header.writeUInt32BE(8 + content.length, 0);
+      header.write(type, 4, 'latin1');
+      return Buffer.concat([header, content]);
+    };
+    const ihdr = Buffer.alloc(14);
+    ihdr.writeUInt32BE(source.height, 0);
+    ihdr.writeUInt32BE(source.width, 4);
+    ihdr.writeUInt16BE(3, 8);
+    ihdr.writeUInt8(7, 10); // 8 bits
+    ihdr.writeUInt8(7, 11); // compression: JPEG 2000
+    const colr = Buffer.from([1, 0, 0, 0, 0, 0, 16]); // enumerated colour space: sRGB
+    return Buffer.concat([
+      Buffer.from('0000000c6a5020200d0a870a', 'hex'),
+      box('ftyp', Buffer.concat([Buffer.from('jp2 ', 'latin1'), Buffer.alloc(4), Buffer.from('jp2 ', 'latin1')])),
+      box('jp2h', Buffer.concat([box('ihdr', ihdr), box('colr', colr)])),
+      box('jp2c', codestream),
+    ]);
+  } finally {
+    encoder.delete();
+  }
 }

@@ -39,7 +39,12 @@ interface OfficerView {
   readonly evidence?: {
     readonly ocr?: { readonly fields?: Record<string, string>; readonly checkDigitsValid: boolean };
     readonly chip?: { readonly passiveAuthentication: boolean; readonly fields?: Record<string, string> };
-    readonly face?: { readonly against: string; readonly match: boolean; readonly distance: number };
+    readonly face?: {
+      readonly against: string;
+      readonly match: boolean;
+      readonly distance: number;
+      readonly liveness?: { readonly antispoof: number; readonly liveness: number; readonly note: string };
+    };
   };
 }
 
@@ -131,6 +136,9 @@ describe('integration: document intake at the certifier (OCR, chip, face match, 
     assert.equal(ocr?.fields?.birthdate, holder.claims.birthdate);
     assert.equal(face?.match, true);
     assert.ok(face.distance < 0.45);
+    // The passive liveness scores are recorded, labelled, for the officer (they do not set the level).
+    assert.ok(face.liveness !== undefined && face.liveness.antispoof >= 0 && face.liveness.antispoof <= 1);
+    assert.match(face.liveness.note, /not proof of presence/);
 
     // Never above the evidence: level 3 needs the chip.
     await rejectsWith(officer.post(`/v1/certifications/${p.id}/approve`, { level: 3 }), 'KYC_FORBIDDEN');
@@ -174,6 +182,15 @@ describe('integration: document intake at the certifier (OCR, chip, face match, 
     );
     assert.equal(result.status, 'verified');
     assert.equal(result.result.level, 3);
+  });
+
+  it('a chip whose DG2 portrait is JPEG 2000 (as some states write it) supports level 3 too', async () => {
+    const holder = await syntheticChipHolder(4245, trustedCsca, { jpeg2000Portrait: true });
+    const p = await pending(holder.claims);
+    const { sod, dg1, dg2, selfie } = holder;
+    const answer = await send(p, { sod, dg1, dg2, selfie });
+    assert.equal(answer.supportedLevel, 3);
+    assert.deepEqual(answer.face, { against: 'dg2', match: true });
   });
 
   describe('refused with a coded reason, and nothing stored', () => {

@@ -127,6 +127,7 @@ describe('integration (browser): wallet, console and desk end to end', function 
     const evidence = (await consolePage.textContent('#review-evidence')) ?? '';
     assert.match(evidence, /check digits valid/);
     assert.match(evidence, /Facematch against the document photo: distance 0\.\d{3}/);
+    assert.match(evidence, /Liveness \(passive\)anti-spoof [01]\.\d\d, liveness [01]\.\d\d: passive scores/);
     assert.match(evidence, /Evidence supportslevel 2/);
     assert.equal(await consolePage.locator('#level option[value="3"]').isDisabled(), true);
     await screenshot(consolePage, 'console-review');

@@ -93,11 +93,14 @@ function faceImage(record: Uint8Array): Portrait {
   const featurePoints = view.getUint16(14 + 4);
   const start = 14 + 20 + 8 * featurePoints + 12;
   const bytes = record.subarray(start);
-  if (bytes[0] === 0xff && bytes[1] === 0xd8) {
-    return { type: 'image/jpeg', bytes };
-  }
-  if (bytes[0] === 0x00 && bytes[1] === 0x00 && bytes[2] === 0x00 && bytes[3] === 0x0c) {
-    return { type: 'image/jp2', bytes };
-  }
-  throw malformed('DG2 image (neither JPEG nor JPEG 2000)');
+  const type = portraitType(bytes);
+  if (type === undefined) throw malformed('DG2 image (neither JPEG nor JPEG 2000)');
+  return { type, bytes };
+}
+
+/** By magic bytes: JPEG, or JPEG 2000 as a JP2 file or a bare codestream. */
+function portraitType(bytes: Uint8Array): Portrait['type'] | undefined {
+  const hex = Buffer.from(bytes.subarray(0, 4)).toString('hex');
+  if (hex.startsWith('ffd8')) return 'image/jpeg';
+  return hex === '0000000c' || hex === 'ff4fff51' ? 'image/jp2' : undefined;
 }

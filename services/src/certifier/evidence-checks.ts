@@ -7,6 +7,8 @@ import {
   claimsMatchEvidence,
   faceEvidence,
   faceModelVersions,
+  jpeg2000ToPng,
+  livenessScores,
   matchFaces,
   ocrEvidence,
   passiveAuthentication,
@@ -105,7 +107,7 @@ export class EvidenceChecks {
     if (portrait === undefined) throw new KycError('KYC_INVALID_ARGUMENT', 'a document photo or chip data is needed');
     const match = await matchFaces(selfie, portrait);
     if (!match.match) throw new KycError('KYC_MISMATCH', FACE_MISMATCH);
-    return faceEvidence(against, match, faceModelVersions());
+    return faceEvidence(against, match, faceModelVersions(), await livenessScores(selfie));
   }
 
   /** Passive authentication of the chip files, when sent; the evidence and DG2's portrait. */
@@ -115,10 +117,10 @@ export class EvidenceChecks {
   ): Promise<{ evidence: NonNullable<Evidence['chip']>; portrait: Uint8Array } | undefined> {
     if (sod === undefined || dg1 === undefined || dg2 === undefined) return undefined;
     const result = await passiveAuthentication({ sod, dg1, dg2 }, await this.#trustList(), now);
-    if (result.portrait.type !== 'image/jpeg') {
-      throw new KycError('KYC_INVALID_ARGUMENT', 'the DG2 portrait is JPEG 2000, which this certifier cannot read yet');
-    }
-    return { evidence: chipEvidence(result, now), portrait: result.portrait.bytes };
+    // JPEG 2000 portraits (some states) are decoded in memory to PNG for the face matcher.
+    const portrait =
+      result.portrait.type === 'image/jp2' ? await jpeg2000ToPng(result.portrait.bytes) : result.portrait.bytes;
+    return { evidence: chipEvidence(result, now), portrait };
   }
 
   #mrzReader(): Promise<MrzReader> {

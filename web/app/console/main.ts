@@ -39,6 +39,7 @@ interface Evidence {
     readonly distance: number;
     readonly threshold: number;
     readonly match: boolean;
+    readonly liveness?: { readonly antispoof: number; readonly liveness: number; readonly note: string };
   };
 }
 
@@ -146,7 +147,16 @@ function faceFacts(face: Evidence['face']): HTMLElement[] {
   if (face === undefined) return [];
   const portrait = face.against === 'dg2' ? 'chip portrait' : 'document photo';
   const distance = `distance ${face.distance.toFixed(3)} (threshold ${String(face.threshold)})`;
-  return fact('Face', `${face.match ? 'match' : 'NO match'} against the ${portrait}: ${distance}`);
+  const { liveness } = face;
+  return [
+    ...fact('Face', `${face.match ? 'match' : 'NO match'} against the ${portrait}: ${distance}`),
+    ...(liveness === undefined
+      ? fact('Liveness', 'no score (the liveness model found no face)')
+      : fact(
+          'Liveness (passive)',
+          `anti-spoof ${liveness.antispoof.toFixed(2)}, liveness ${liveness.liveness.toFixed(2)}: ${liveness.note}`,
+        )),
+  ];
 }
 
 async function decide(path: 'approve' | 'reject', body: Record<string, unknown>): Promise<void> {
