@@ -80,6 +80,9 @@ init_cluster() {
   # services/data/<instance> stays owner-only except traversal, which the server's user needs under root.
   mkdir -p "$instance_dir"
   chmod 0711 "$instance_dir"
+  # So does services/data above it, which the services make owner-only when they run first (traversal only:
+  # nothing there can be listed or read by the server's user).
+  [ "$(id -u)" != 0 ] || chmod go+x "$(dirname "$instance_dir")"
   umask 077
   mkdir -p "$pgdata"
   chmod 0700 "$pgdata"
