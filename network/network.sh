@@ -80,7 +80,7 @@ usage_clean() {
   printf 'Usage: network/network.sh clean\n\nStops everything of the instance and deletes network/data/<instance>, network/logs/<instance>\nand crypto-config/generated/<instance> (crypto, HSM tokens, PINs). network/bin is never touched.\n'
 }
 usage_status() {
-  printf 'Usage: network/network.sh status\n\nPrints every process with its health (operations /healthz for CAs, orderers and peers; TCP\nfor chaincode servers). Exits 1 if anything is down or unhealthy.\n'
+  printf 'Usage: network/network.sh status\n\nPrints every process with its health (operations /healthz for CAs, orderers and peers; TCP\nfor chaincode servers), then the channel as each node sees it: orderers'"'"' heights and the Raft/BFT\nleader, peers'"'"' heights and current block hashes. Exits 1 if anything is down or unhealthy, or the\npeers disagree.\n'
 }
 usage_logs() {
   printf 'Usage: network/network.sh logs <node> [-f]\n\nPrints the log of <node> (e.g. peer0.bank, orderer1, ca.certifier, cc-kyc.bank); -f follows it.\n'
@@ -383,6 +383,8 @@ cmd_status() {
   warn_tls_identities
   if print_status; then
     step "instance $INSTANCE: all healthy"
+    echo
+    print_ledger_status
   else
     printf 'network.sh: instance %s: something is down (see above; network.sh logs <node>)\n' "$INSTANCE" >&2
     return 1

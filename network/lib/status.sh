@@ -94,3 +94,42 @@ print_endpoints() {
     printf "$fmt" "$node" "${NODE_KIND[$node]}" "$(node_endpoint "$node")" "$(node_extra "$node")"
   done < <(all_nodes)
 }
+
+# The channel as each node sees it, so an operator sees a lagging or forked node at once: each orderer's
+# height (`osnadmin channel list`) and whether it leads (its Raft or SmartBFT `is_leader` metric), each peer's height and current block hash (`peer channel getinfo` as its org's
+# Admin). Returns 1 when the peers disagree.
+print_ledger_status() {
+  local node info height hash metric leader rc=0 fmt='%-18s %-9s %-8s %-7s %s\n'
+  local -A seen_height=() seen_hash=()
+  # shellcheck disable=SC2059
+  printf "$fmt" NODE KIND HEIGHT LEADER "CURRENT BLOCK HASH (channel $CHANNEL)"
+  for node in "${ORDERERS[@]}"; do
+    height=$(osnadmin "$node" channel list --channelID "$CHANNEL" 2>/dev/null | sed -n 's/.*"height": *\([0-9]*\).*/\1/p')
+    metric=$(ops_get "$node" /metrics 2>/dev/null || true)
+    leader=$(metric_value "$metric" 'consensus_(etcdraft|BFT)_is_leader')
+    case "$leader" in 1) leader=yes ;; 0) leader=no ;; *) leader=- ;; esac
+    # shellcheck disable=SC2059
+    printf "$fmt" "$node" orderer "${height:--}" "$leader" ''
+  done
+  for node in "${PEERS[@]}"; do
+    info=$(peer_admin "${NODE_ORG[$node]}" "$node" channel getinfo -c "$CHANNEL" 2>/dev/null | sed -n 's/^Blockchain info: //p')
+    height=$(sed -n 's/.*"height":\([0-9]*\).*/\1/p' <<<"$info")
+    hash=$(sed -n 's/.*"currentBlockHash":"\([^"]*\)".*/\1/p' <<<"$info")
+    seen_height[${height:-?}]=1
+    seen_hash[${hash:-?}]=1
+    # shellcheck disable=SC2059
+    printf "$fmt" "$node" peer "${height:--}" '' "${hash:--}"
+  done
+  if [ "${#seen_height[@]}" -eq 1 ] && [ "${#seen_hash[@]}" -eq 1 ] && [ -z "${seen_height[?]:-}" ]; then
+    step "peers agree: height ${!seen_height[*]}, one current block hash"
+  else
+    printf 'network.sh: the peers disagree on the height or the current block hash of %s (a node catching up shows this briefly)\n' "$CHANNEL" >&2
+    rc=1
+  fi
+  return "$rc"
+}
+
+# The value of the first sample of a metric (ERE on its name) for this channel, or nothing.
+metric_value() { # <metrics text> <name ERE>
+  grep -E "^($2)\{[^}]*channel=\"$CHANNEL\"[^}]*\} " <<<"$1" | head -n1 | awk '{print $2}' || true
+}

@@ -133,6 +133,11 @@ describe('network: lifecycle of a throwaway SmartBFT instance', function () {
     const status = await network('status');
     assertSucceeded(status, 'status');
     assert.match(status.output, /all healthy/);
+    // Every node's view of the channel: one SmartBFT leader among 4 orderers, the peers at one height.
+    assert.match(status.output, /peers agree: height \d+, one current block hash/);
+    const orderers = status.output.split('\n').filter((line) => /^orderer\d +orderer +\d+ +(yes|no) /.test(line));
+    assert.equal(orderers.length, 4, status.output);
+    assert.equal(orderers.filter((line) => / yes /.test(line)).length, 1, status.output);
     const again = await network('up', '--bft');
     assertSucceeded(again, 'second up');
     assert.match(again.output, /running and healthy; nothing to do/);

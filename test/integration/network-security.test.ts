@@ -683,6 +683,10 @@ describe('network security: owner-only state, no PINs in logs, TLS to chaincode 
       const status = await runNetworkScript(['status'], { env: { KYC_INSTANCE: suiteInstance() } });
       assert.equal(status.code, 0, status.output);
       assert.match(status.output, /orderer1 .*\/healthz,\/metrics healthy/);
+      // The channel as every node sees it: one Raft leader, every peer at one height and block hash.
+      const leaders = status.output.split('\n').filter((line) => /^orderer\d +orderer +\d+ +yes/.test(line));
+      assert.equal(leaders.length, 1, status.output);
+      assert.match(status.output, /peers agree: height \d+, one current block hash/);
     });
   });
 });
