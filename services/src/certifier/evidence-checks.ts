@@ -22,7 +22,8 @@ import {
  * authentication of the chip files against the trust list, and the selfie against the portrait (DG2 when the
  * chip was read, else the document photo). Everything happens in memory; nothing here writes a file or logs
  * a byte of the input. One submission runs at a time (OCR and face models use a core each); a few more may
- * wait, the rest are refused with KYC_CAPACITY so the person retries later.
+ * wait, the rest are refused with KYC_CAPACITY so the person retries later. The service runs it on a thread
+ * of its own (evidence-thread.ts).
  */
 
 export interface EvidenceChecksOptions {

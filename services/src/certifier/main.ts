@@ -5,7 +5,7 @@ import { runMain, serve } from '../common/serve';
 import { CertificationService } from './certifications';
 import { loadOrCreateEncryptionKey } from '../common/encryption-key';
 import { decryptEvidence } from '../../../protocol/src/jose';
-import { EvidenceChecks } from './evidence-checks';
+import { EvidenceThread } from './evidence-thread';
 import { EvidenceService } from './evidence';
 import { certificationsJson } from './legacy-state';
 import { certifierRoutes } from './routes';
@@ -35,7 +35,7 @@ runMain(async () => {
       });
       schedule('certifications', () => certifications.sweep());
       const key = await loadOrCreateEncryptionKey(runtime.token, config.dataDir, 'certifier-evidence-encryption');
-      const checks = new EvidenceChecks({ cscaDir: config.cscaDir, maxQueued: config.maxQueuedEvidence });
+      const checks = new EvidenceThread({ cscaDir: config.cscaDir, maxQueued: config.maxQueuedEvidence });
       const evidence = new EvidenceService({
         certifications,
         encryptionJwk: key.jwk,
