@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { ERROR_CODES } from '../../protocol/src';
 import { freshOfficerName } from '../../demo/src/flow';
 import { serviceClient } from '../../demo/src/service-client';
+import { hostileJson, hostileString } from '../support/hostile';
 import { ensureServices, restartServices, serviceFiles, stateNumber, type RunningServices } from '../support/services';
 
 /**
@@ -40,43 +41,11 @@ const PER_ROUTE = Number(process.env.KYC_FUZZ_PER_ROUTE ?? 150);
 const SEED = Number(process.env.KYC_FUZZ_SEED ?? Date.now() % 2_147_483_647);
 const CODES: ReadonlySet<string> = new Set(ERROR_CODES);
 
-const hostileString = fc.oneof(
-  fc.string({ maxLength: 40 }),
-  fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom(
-    '__proto__',
-    'constructor',
-    'prototype',
-    '..',
-    '../../etc/passwd',
-    '%00',
-    '\u0000',
-    '\uFEFF',
-    '\uD800',
-    'did:key:zDn',
-    'eyJhbGciOiJFUzI1NiJ9.eyJ',
-    'eyJhbGciOiJFQ0RILUVTIn0..',
-    'a'.repeat(5000),
-    '1e309',
-    '-0',
-  ),
-);
-
 /** Path parameters of the right shape (an id, a did:key, a kind), so half the requests get past the path checks. */
 const wellShapedParam = fc.oneof(
   fc.stringMatching(/^[A-Za-z0-9_-]{22}$/),
   fc.stringMatching(/^did:key:zDn[1-9A-HJ-NP-Za-km-z]{46}$/),
   fc.constantFrom('identity', 'png', 'svg'),
-);
-
-const hostileJson: fc.Arbitrary<unknown> = fc.oneof(
-  fc.jsonValue({ maxDepth: 4 }),
-  hostileString,
-  fc.integer({ min: 1, max: 2000 }).map((depth) => JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`) as unknown),
-  fc.dictionary(
-    fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty'),
-    fc.jsonValue({ maxDepth: 2 }),
-  ),
 );
 
 /** An object shaped by the schema with at least one member broken (wrong type or missing) and maybe extras. */
