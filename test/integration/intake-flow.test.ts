@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { runCli } from '../../wallet/src/cli';
 import { join } from 'node:path';
 import { MAX_EVIDENCE_BYTES, type Claims, type EvidenceFiles } from '../../protocol/src';
 import type { NonceAnswer } from '../../protocol/src/http';
@@ -191,6 +193,40 @@ describe('integration: document intake at the certifier (OCR, chip, face match, 
     const answer = await send(p, { sod, dg1, dg2, selfie });
     assert.equal(answer.supportedLevel, 3);
     assert.deepEqual(answer.face, { against: 'dg2', match: true });
+  });
+
+  it('the CLI wallet sends a document photo and a selfie with its request (certify --document --selfie)', async () => {
+    const holder = await syntheticDocumentHolder(4246);
+    const dir = mkdtempSync(join(tmpdir(), 'kyc-cli-intake-'));
+    try {
+      const files = {
+        claims: join(dir, 'claims.json'),
+        document: join(dir, 'passport.png'),
+        selfie: join(dir, 'selfie.jpg'),
+      };
+      writeFileSync(files.claims, JSON.stringify(holder.claims), { mode: 0o600 });
+      writeFileSync(files.document, holder.document, { mode: 0o600 });
+      writeFileSync(files.selfie, holder.selfie, { mode: 0o600 });
+      sent.push(holder.document, holder.selfie);
+      let out = '';
+      const io = {
+        stdout: (text: string) => (out += text),
+        stderr: (text: string) => (out += text),
+        env: { KYC_WALLET_DIR: join(dir, 'wallet') },
+        confirm: () => Promise.resolve(false),
+      };
+      assert.equal(await runCli(['init'], io), 0, out);
+      const args = ['certify', '--certifier-url', services.certifierUrl, '--claims', files.claims];
+      const code = await runCli([...args, '--document', files.document, '--selfie', files.selfie], io);
+      assert.equal(code, 0, out);
+      assert.match(out, /document checked: the evidence supports level 2/);
+      const id = out.trim().split('\n').at(-1) ?? '';
+      assert.equal((await view(id)).supportedLevel, 2);
+      // A selfie alone is a usage error, before anything is sent.
+      assert.equal(await runCli([...args, '--selfie', files.selfie], io), 2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('refused with a coded reason, and nothing stored', () => {

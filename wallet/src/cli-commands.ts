@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { KycError, type AssuranceLevel, type Claims } from '../../protocol/src';
+import { KycError, MAX_EVIDENCE_BYTES, type AssuranceLevel, type Claims, type EvidenceFiles } from '../../protocol/src';
 import { createCertificationRequest, credentialFromApproval, normaliseClaims } from './certification';
 import { certifierClient } from './certifier-client';
 import { credentialClaims, type Credential } from './credential';
@@ -63,16 +63,50 @@ async function readClaimsFile(path: string): Promise<Claims> {
   return normaliseClaims(raw);
 }
 
-/** `certify`: nonce, signed request, submission; remembers the request to collect it later. */
+/** Files of an evidence submission as paths: a selfie, and a document photo or a directory with sod, dg1, dg2. */
+export interface EvidencePaths {
+  readonly selfie: string;
+  readonly document?: string;
+  readonly chipDir?: string;
+}
+
+async function readEvidence(paths: EvidencePaths): Promise<EvidenceFiles> {
+  const read = (path: string, what: string): Promise<Buffer> => readBytesCapped(path, MAX_EVIDENCE_BYTES, what);
+  const chip = paths.chipDir;
+  return {
+    selfie: await read(paths.selfie, 'selfie'),
+    ...(paths.document === undefined ? {} : { document: await read(paths.document, 'document photo') }),
+    ...(chip === undefined
+      ? {}
+      : {
+          sod: await read(join(chip, 'sod'), 'EF.SOD'),
+          dg1: await read(join(chip, 'dg1'), 'DG1'),
+          dg2: await read(join(chip, 'dg2'), 'DG2'),
+        }),
+  };
+}
+
+/**
+ * `certify`: nonce, signed request, submission, and the evidence when given; remembers the request to
+ * collect it later.
+ */
 export async function certifyCommand(
   ctx: CommandContext,
-  args: { readonly certifierUrl: string; readonly claimsFile: string; readonly kind: string },
+  args: {
+    readonly certifierUrl: string;
+    readonly claimsFile: string;
+    readonly kind: string;
+    readonly evidence?: EvidencePaths;
+  },
 ): Promise<number> {
   const key = await loadPersonKey(ctx.walletDir);
   const claims = await readClaimsFile(args.claimsFile);
+  // Read before anything is sent, so a missing file changes nothing at the certifier.
+  const evidence = args.evidence === undefined ? undefined : await readEvidence(args.evidence);
   const store = await openWalletStore(ctx.walletDir);
   const client = certifierClient(args.certifierUrl, { fetch: ctx.fetch });
-  const { nonce, certifier } = await client.requestNonce();
+  const nonceAnswer = await client.requestNonce();
+  const { nonce, certifier } = nonceAnswer;
   const { request, payload, claimsSalt } = await createCertificationRequest({
     key,
     certifier,
@@ -93,6 +127,10 @@ export async function certifyCommand(
     requestedAt: now(ctx).toISOString(),
   });
   ctx.out(`submitted to ${certifier}: request ${id} (${status})`);
+  if (evidence !== undefined) {
+    const answer = await client.submitEvidence(id, key, nonceAnswer, evidence);
+    ctx.out(`document checked: the evidence supports level ${answer.supportedLevel}`);
+  }
   ctx.out(id);
   return EXIT.ok;
 }

@@ -13,6 +13,7 @@ import {
   presentCommand,
   scanCommand,
   type CommandContext,
+  type EvidencePaths,
 } from './cli-commands';
 import type { FetchFunction } from './http';
 
@@ -30,9 +31,13 @@ Commands:
   init                              create the wallet key (refuses to overwrite one)
   did                               print the wallet's did:key
   certify --certifier-url URL --claims FILE [--kind KIND]
+          [--selfie FILE (--document FILE | --chip-dir DIR)]
                                     ask a certifier to certify the claims in FILE (a JSON object of
                                     claim name to string value; kind defaults to "identity");
-                                    prints the request id
+                                    with a selfie and a photo of the document (or the chip's
+                                    EF.SOD, DG1 and DG2 files, named sod, dg1, dg2 in DIR), sends
+                                    them encrypted to the certifier for level 2 or 3; prints the
+                                    request id
   collect --certifier-url URL --id ID
                                     fetch the outcome of a request with a request signed by the wallet
                                     key; store the credential once approved (the certifier hands the
@@ -68,6 +73,9 @@ const OPTIONS = {
   id: { type: 'string' },
   trust: { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
+  document: { type: 'string' },
+  selfie: { type: 'string' },
+  'chip-dir': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -77,7 +85,7 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositi
 const COMMANDS: Readonly<Record<string, { readonly options: readonly string[]; readonly positionals: number }>> = {
   init: { options: [], positionals: 0 },
   did: { options: [], positionals: 0 },
-  certify: { options: ['certifier-url', 'claims', 'kind'], positionals: 0 },
+  certify: { options: ['certifier-url', 'claims', 'kind', 'document', 'selfie', 'chip-dir'], positionals: 0 },
   collect: { options: ['certifier-url', 'id'], positionals: 0 },
   list: { options: [], positionals: 0 },
   scan: { options: ['trust'], positionals: 1 },
@@ -92,6 +100,17 @@ function required(values: Values, name: 'certifier-url' | 'claims' | 'id' | 'tru
     throw new UsageError(`--${name} is required`);
   }
   return value;
+}
+
+/** The evidence files named on the command line, or undefined when none; a selfie needs a document or chip. */
+function evidenceOf(values: Values): EvidencePaths | undefined {
+  const { document, selfie } = values;
+  const chipDir = values['chip-dir'];
+  if (document === undefined && selfie === undefined && chipDir === undefined) return undefined;
+  if (selfie === undefined || (document === undefined && chipDir === undefined)) {
+    throw new UsageError('--selfie goes with --document or --chip-dir (and they with it)');
+  }
+  return { selfie, ...(document === undefined ? {} : { document }), ...(chipDir === undefined ? {} : { chipDir }) };
 }
 
 /** Without --wallet or KYC_WALLET_DIR: `wallet/data/default` in the repository (git-ignored). */
@@ -144,6 +163,7 @@ function dispatch(ctx: CommandContext, command: string, values: Values, file: st
         certifierUrl: required(values, 'certifier-url'),
         claimsFile: required(values, 'claims'),
         kind: kindOf(values),
+        evidence: evidenceOf(values),
       });
     case 'collect':
       return collectCommand(ctx, { certifierUrl: required(values, 'certifier-url'), id: required(values, 'id') });
