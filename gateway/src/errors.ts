@@ -57,7 +57,10 @@ const RETRYABLE_GRPC = new Set<number>([
  * What fabric-shim answers, before the contract runs, to a call with the wrong number of arguments or an
  * unknown contract prefix: the caller's mistake, without a code (docs/errors.md, "Messages without a code").
  */
-export const SHIM_ARGUMENT_ERRORS = [/Expected \d+ parameters, but \d+ have been supplied/, /Contract name is not known: /];
+export const SHIM_ARGUMENT_ERRORS = [
+  /Expected \d+ parameters, but \d+ have been supplied/,
+  /Contract name is not known: /,
+];
 
 function fromGatewayError(err: GatewayError, transactionId: string | undefined): KycError {
   const messages = [...err.details.map((detail) => detail.message), err.message];
