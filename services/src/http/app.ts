@@ -84,9 +84,22 @@ function statusOf(err: FastifyError, kycError: KycError): number {
     : httpStatusOf(kycError.code);
 }
 
+/**
+ * Codes after which the same request may simply be sent again, and how long to wait (seconds): the service
+ * or the ledger is briefly unavailable, or full. Every such request is safe to repeat: submissions carry a
+ * single-use nonce or request, so a repeat that arrives after a success is refused (KYC_CONFLICT), never
+ * applied twice (docs/errors.md).
+ */
+export const RETRY_AFTER_SECONDS: Readonly<Partial<Record<KycError['code'], number>>> = {
+  KYC_UNAVAILABLE: 5,
+  KYC_CAPACITY: 30,
+};
+
 function handleError(this: FastifyInstance, err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const kycError = frameworkError(err) ?? toKycError(err);
   const status = statusOf(err, kycError);
+  const retryAfter = RETRY_AFTER_SECONDS[kycError.code];
+  if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
   if (status >= 500) {
     request.log.error({ err, code: kycError.code, status }, 'request failed');
   } else {

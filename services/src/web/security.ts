@@ -75,7 +75,14 @@ export async function registerWebSecurity(app: FastifyInstance, options: WebSecu
         null,
         origin === undefined
           ? { origin: false }
-          : { origin, methods: ['GET', 'POST'], allowedHeaders: ['content-type'], maxAge: 600 },
+          : {
+              origin,
+              methods: ['GET', 'POST'],
+              allowedHeaders: ['content-type'],
+              // The wallet reads when to retry (docs/errors.md).
+              exposedHeaders: ['retry-after'],
+              maxAge: 600,
+            },
       );
     },
   });

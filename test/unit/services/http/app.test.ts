@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { createHttpApp, newHttpMetrics, publicRateLimit } from '../../../../services/src/http/app';
+import { KycError } from '../../../../protocol/src';
 
 /** The shared HTTP shell: every refusal fastify or Node makes answers in the documented error shape. */
 
@@ -45,6 +46,9 @@ describe('HTTP shell', () => {
       (request) => ({ id: request.params.id }),
     );
     app.get('/v1/limited', { config: publicRateLimit(2) }, () => ({ ok: true }));
+    app.get('/v1/busy', () => Promise.reject(new KycError('KYC_CAPACITY', 'full')));
+    app.get('/v1/down', () => Promise.reject(new KycError('KYC_UNAVAILABLE', 'ledger down')));
+    app.get('/v1/taken', () => Promise.reject(new KycError('KYC_CONFLICT', 'used')));
     app.post('/v1/things', { schema: { body: Type.Object({ name: Type.String() }) } }, () => ({ ok: true }));
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
@@ -78,6 +82,18 @@ describe('HTTP shell', () => {
     const message = await expectError(await post('{"name": "Zoë Secret-Value'), 400, 'KYC_INVALID_ARGUMENT');
     assert.ok(!message.includes('Secret-Value'), 'a JSON error does not quote the body');
     await expectError(await post(JSON.stringify({ other: 1 })), 400, 'KYC_INVALID_ARGUMENT');
+  });
+
+  it('says when to retry after the retryable codes (Retry-After), and not after the others', async () => {
+    const busy = await fetch(`${base}/v1/busy`);
+    assert.equal(busy.headers.get('retry-after'), '30');
+    await expectError(busy, 507, 'KYC_CAPACITY');
+    const down = await fetch(`${base}/v1/down`);
+    assert.equal(down.headers.get('retry-after'), '5');
+    await expectError(down, 503, 'KYC_UNAVAILABLE');
+    const taken = await fetch(`${base}/v1/taken`);
+    assert.equal(taken.headers.get('retry-after'), null);
+    await expectError(taken, 409, 'KYC_CONFLICT');
   });
 
   it('answers the rate limit with 429 KYC_RATE_LIMITED', async () => {
