@@ -18,7 +18,6 @@ import {
   type PersonKey,
 } from '../wallet/src';
 import { uniqueDocumentHolder } from '../intake/testing/person';
-import type { NonceAnswer } from '../protocol/src/http';
 import { percentile } from './load';
 
 /**
@@ -152,9 +151,8 @@ async function onePerson(s: Services, trust: Record<string, string[]>): Promise<
   const key: PersonKey = personKeyFromPrivateKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
   const { claims, evidence } = await uniqueDocumentHolder();
   const certifier = certifierClient(s.certifierUrl);
-  let nonceAnswer: NonceAnswer | undefined;
-  const { id, pending } = await timed(s.mode, 'certification submit (nonce + submit)', async () => {
-    nonceAnswer = await certifier.requestNonce();
+  const { id, pending, nonceAnswer } = await timed(s.mode, 'certification submit (nonce + submit)', async () => {
+    const nonceAnswer = await certifier.requestNonce();
     const { nonce, certifier: mspId } = nonceAnswer;
     const made = await createCertificationRequest({ key, certifier: mspId, nonce, kind: 'identity', claims });
     const submitted = await certifier.submit({
@@ -166,6 +164,7 @@ async function onePerson(s: Services, trust: Record<string, string[]>): Promise<
     });
     return {
       id: submitted.id,
+      nonceAnswer,
       pending: {
         certifierUrl: s.certifierUrl,
         certifier: mspId,
@@ -178,7 +177,7 @@ async function onePerson(s: Services, trust: Record<string, string[]>): Promise<
     };
   });
   await timed(s.mode, 'evidence (HSM decrypt, MRZ OCR, face match)', () =>
-    certifier.submitEvidence(id, key, nonceAnswer as NonceAnswer, evidence),
+    certifier.submitEvidence(id, key, nonceAnswer, evidence),
   );
   await timed(s.mode, 'certification approve (ledger)', () =>
     (s.certOfficer as ServiceClient).post(`/v1/certifications/${id}/approve`, { level: 2 }),

@@ -62,6 +62,8 @@ export async function syntheticChipHolder(
   options: { readonly alterDg1AfterSigning?: boolean; readonly jpeg2000Portrait?: boolean } = {},
 ): Promise<SyntheticPerson & { readonly sod: Uint8Array; readonly dg1: Uint8Array; readonly dg2: Uint8Array }> {
   const identity = randomIdentity(seed);
+  // A DG1 changed after signing: the state wrote one name, the file now says another (and so do the claims).
+  const forged = { ...identity, familyName: 'FORGED' };
   const face = USABLE_FACES[seed % USABLE_FACES.length] ?? 2;
   const jpeg = await (await portrait(face, 300)).encode('jpeg', 85);
   const dg1 = makeDg1(td3Lines(identity));
@@ -74,18 +76,14 @@ export async function syntheticChipHolder(
       [2, dg2],
     ]),
   );
-  const altered =
-    options.alterDg1AfterSigning === true ? makeDg1(td3Lines({ ...identity, familyName: 'FORGED' })) : dg1;
+  const altered = options.alterDg1AfterSigning === true;
   return {
     identity,
-    claims: personClaims(
-      options.alterDg1AfterSigning === true ? { ...identity, familyName: 'FORGED' } : identity,
-      'TD3',
-    ),
+    claims: personClaims(altered ? forged : identity, 'TD3'),
     face,
     selfie: await transformedPhoto(jpeg),
     sod,
-    dg1: altered,
+    dg1: altered ? makeDg1(td3Lines(forged)) : dg1,
     dg2,
   };
 }

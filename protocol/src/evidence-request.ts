@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { publicKeyFromDidKey } from './did-key';
 import { KycError } from './errors';
-import { decodeBase64UrlStrict } from './base64url';
+import { decodeBase64UrlStrict, sha256Base64Url } from './base64url';
 import { decodeJws, signJws, verifyJws, type Es256Signer } from './jws';
 import {
   CERTIFICATION_ID,
@@ -25,7 +25,8 @@ import {
 
 export type EvidenceFiles = Readonly<Partial<Record<EvidenceRole, Uint8Array>>>;
 
-export const evidenceDigest = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64url');
+/** The digest that binds a file to an evidence request: SHA-256, base64url. */
+export const evidenceDigest: (bytes: Uint8Array) => string = sha256Base64Url;
 
 export interface EvidenceRequestOptions {
   readonly personId: string;

@@ -236,7 +236,13 @@ function isCompleteEvidence(has: (role: EvidenceRole) => boolean): boolean {
   return has('selfie') && (has('document') || chip) && (chip || !chipFiles.some(Boolean));
 }
 
-function parseEncryptionJwk(value: unknown, what: string): RegistrationPayload['enc_jwk'] {
+/**
+ * An organisation's P-256 public encryption key as a JWK (a bank's in its registrations, a certifier's in its
+ * nonce answers): exactly the public members, 43-character coordinates, no private part.
+ *
+ * @throws KycError KYC_INVALID_ARGUMENT otherwise.
+ */
+export function parseEncryptionJwk(value: unknown, what: string): RegistrationPayload['enc_jwk'] {
   if (typeof value !== 'object' || value === null) {
     fail(`${what}: 'enc_jwk' must be a P-256 public JWK`);
   }

@@ -1,11 +1,10 @@
-import { createPublicKey } from 'node:crypto';
-import { CompactEncrypt } from 'jose';
 import {
   CERTIFICATION_ID,
   EVIDENCE_CONTENT_TYPE,
   KycError,
   createEvidenceRequest,
   evidencePlaintext,
+  parseEncryptionJwk,
   type EvidenceFiles,
   MSP_ID,
   NONCE,
@@ -15,6 +14,7 @@ import {
 } from '../../protocol/src';
 import { isIsoUtc, parseRecordReference, type RecordReference } from './credential';
 import { checkServiceUrl, requestJson, type HttpOptions } from './http';
+import { encryptToOrganisation } from './jwe';
 import type {
   CertificationStatusAnswer,
   CertificationSubmission,
@@ -100,11 +100,12 @@ function parseNonceAnswer(value: unknown): NonceAnswer {
   if (typeof nonce !== 'string' || !NONCE.test(nonce) || typeof certifier !== 'string' || !MSP_ID.test(certifier)) {
     bad('nonce');
   }
-  const jwk = asObject(encryptionJwk, 'encryption key');
-  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.x !== 'string' || typeof jwk.y !== 'string') {
+  let key: NonceAnswer['encryptionJwk'];
+  try {
+    key = parseEncryptionJwk(encryptionJwk, 'nonce answer');
+  } catch {
     bad('encryption key');
   }
-  const key = { kty: 'EC' as const, crv: 'P-256' as const, x: jwk.x, y: jwk.y };
   return isIsoUtc(expiresAt) ? { nonce, certifier, expiresAt, encryptionJwk: key } : bad('nonce expiry');
 }
 
@@ -200,10 +201,12 @@ export function certifierClient(baseUrl: string, options: Readonly<HttpOptions> 
         certificationId: id,
         files,
       });
-      const plaintext = Buffer.from(JSON.stringify(evidencePlaintext(request, files)), 'utf8');
-      const jwe = await new CompactEncrypt(plaintext)
-        .setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM', cty: EVIDENCE_CONTENT_TYPE, kid: id })
-        .encrypt(createPublicKey({ key: { ...nonce.encryptionJwk }, format: 'jwk' }));
+      const jwe = await encryptToOrganisation(
+        evidencePlaintext(request, files),
+        nonce.encryptionJwk,
+        { cty: EVIDENCE_CONTENT_TYPE, kid: id },
+        'certifier',
+      );
       return parseEvidenceAnswer(await post(`v1/certifications/${id}/evidence`, { jwe }), id);
     },
     async collect(id, key, certifier) {

@@ -1,5 +1,3 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import { CompactEncrypt } from 'jose';
 import {
   disclosuresHash,
   KycError,
@@ -10,6 +8,7 @@ import {
   type RegistrationPayload,
 } from '../../protocol/src';
 import { credentialClaims, isCurrent, type Credential } from './credential';
+import { encryptToOrganisation } from './jwe';
 import { checkServiceUrl, requestJson, type HttpOptions } from './http';
 import type { PersonKey } from './keys';
 
@@ -81,14 +80,6 @@ function checkUsable(key: PersonKey, registration: RegistrationPayload, credenti
   }
 }
 
-function importEncryptionKey(registration: RegistrationPayload): KeyObject {
-  try {
-    return createPublicKey({ key: { ...registration.enc_jwk }, format: 'jwk' });
-  } catch (cause) {
-    throw new KycError('KYC_INVALID_ARGUMENT', 'the bank encryption key is not a P-256 point', { cause });
-  }
-}
-
 /**
  * Builds a presentation for a verified registration: the chosen disclosures (and only those), a consent JWS
  * binding them (`disclosures_hash` over them in the order sent) to this bank, registration and nonce, all
@@ -133,14 +124,12 @@ export async function buildPresentation(options: Readonly<BuildPresentationOptio
     disclosures,
     consent,
   };
-  const jwe = await new CompactEncrypt(Buffer.from(JSON.stringify(plaintext), 'utf8'))
-    .setProtectedHeader({
-      alg: 'ECDH-ES',
-      enc: 'A256GCM',
-      cty: PRESENTATION_CONTENT_TYPE,
-      kid: registration.registration_id,
-    })
-    .encrypt(importEncryptionKey(registration));
+  const jwe = await encryptToOrganisation(
+    plaintext,
+    registration.enc_jwk,
+    { cty: PRESENTATION_CONTENT_TYPE, kid: registration.registration_id },
+    'bank',
+  );
   const omitted = registration.claims.filter((name) => !claimNames.includes(name));
   return { jwe, consent, disclosures, omitted };
 }

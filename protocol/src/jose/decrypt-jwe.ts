@@ -20,7 +20,7 @@ export const MAX_PRESENTATION_JWE_LENGTH = 128 * 1024;
 /** Computes the ECDH shared secret Z (32 bytes for P-256) between the bank's key and the sender's `epk`. */
 export type DeriveSharedSecret = (epk: KeyObject) => Promise<Buffer>;
 
-export interface DecryptPresentationOptions {
+export interface DecryptJweOptions {
   /** ECDH with the organisation's private encryption key (in the HSM); receives the validated ephemeral key. */
   readonly deriveSharedSecret: DeriveSharedSecret;
   /** When set, the protected header's `kid` (the registration or certification id) must equal it. */
@@ -28,15 +28,21 @@ export interface DecryptPresentationOptions {
 }
 
 interface JweKind {
+  /** What the JWE carries, for the refusal's message. */
+  readonly what: string;
   /** The `cty` the protected header must carry. */
   readonly contentType: string;
   readonly maxLength: number;
 }
 
-const PRESENTATION: JweKind = { contentType: PRESENTATION_CONTENT_TYPE, maxLength: MAX_PRESENTATION_JWE_LENGTH };
-const EVIDENCE: JweKind = { contentType: EVIDENCE_CONTENT_TYPE, maxLength: MAX_EVIDENCE_JWE_LENGTH };
+const PRESENTATION: JweKind = {
+  what: 'presentation',
+  contentType: PRESENTATION_CONTENT_TYPE,
+  maxLength: MAX_PRESENTATION_JWE_LENGTH,
+};
+const EVIDENCE: JweKind = { what: 'evidence', contentType: EVIDENCE_CONTENT_TYPE, maxLength: MAX_EVIDENCE_JWE_LENGTH };
 
-/** Header parameters a presentation JWE may carry; anything else (`zip`, `crit`, `jku`, …) is refused. */
+/** Header parameters a JWE may carry; anything else (`zip`, `crit`, `jku`, …) is refused. */
 const ALLOWED_HEADER_PARAMETERS: ReadonlySet<string> = new Set(['alg', 'enc', 'cty', 'kid', 'epk', 'apu', 'apv']);
 const MAX_KID_LENGTH = 128;
 const IV_BYTES = 12;
@@ -174,8 +180,7 @@ function openJwe(jwe: ParsedJwe, sharedSecret: Buffer): Record<string, unknown> 
 }
 
 function decryptionFailed(kind: JweKind): KycError {
-  const what = kind === EVIDENCE ? 'evidence' : 'presentation';
-  return new KycError('KYC_DECRYPTION_FAILED', `the ${what} could not be decrypted`);
+  return new KycError('KYC_DECRYPTION_FAILED', `the ${kind.what} could not be decrypted`);
 }
 
 /**
@@ -194,7 +199,7 @@ function decryptionFailed(kind: JweKind): KycError {
  */
 export function decryptPresentation(
   jwe: unknown,
-  options: Readonly<DecryptPresentationOptions>,
+  options: Readonly<DecryptJweOptions>,
 ): Promise<Record<string, unknown>> {
   return decryptJwe(jwe, options, PRESENTATION);
 }
@@ -205,16 +210,13 @@ export function decryptPresentation(
  *
  * @throws KycError KYC_DECRYPTION_FAILED, KYC_UNAVAILABLE as decryptPresentation.
  */
-export function decryptEvidence(
-  jwe: unknown,
-  options: Readonly<DecryptPresentationOptions>,
-): Promise<Record<string, unknown>> {
+export function decryptEvidence(jwe: unknown, options: Readonly<DecryptJweOptions>): Promise<Record<string, unknown>> {
   return decryptJwe(jwe, options, EVIDENCE);
 }
 
 async function decryptJwe(
   jwe: unknown,
-  options: Readonly<DecryptPresentationOptions>,
+  options: Readonly<DecryptJweOptions>,
   kind: JweKind,
 ): Promise<Record<string, unknown>> {
   let parsed: ParsedJwe;

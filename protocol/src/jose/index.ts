@@ -5,6 +5,6 @@
  */
 export { concatKdf } from './concat-kdf';
 export { MAX_PRESENTATION_JWE_LENGTH, decryptEvidence, decryptPresentation } from './decrypt-jwe';
-export type { DecryptPresentationOptions, DeriveSharedSecret } from './decrypt-jwe';
+export type { DecryptJweOptions, DeriveSharedSecret } from './decrypt-jwe';
 export { signRegistration } from './sign-registration';
 export type { SignRegistrationOptions } from './sign-registration';

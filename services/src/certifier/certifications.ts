@@ -108,8 +108,9 @@ const STATUSES: readonly CertificationStatus[] = ['pending', 'approved', 'reject
 const ISSUED = 'issued';
 const USED = 'used';
 const usedNonce = (): KycError => new KycError('KYC_CONFLICT', 'this nonce was already used; ask for a new one');
-const COLLECTED = 'collected';
-const collectionId = (jwsId: string): string => `c:${jwsId}`;
+/** Status of a remembered signed request (collection or evidence); the value predates evidence requests. */
+const REMEMBERED = 'collected';
+const rememberedId = (jwsId: string): string => `c:${jwsId}`;
 /** The key of client-address digests: one random key per organisation, in the store, so replicas agree. */
 const CLIENT_KEY_ID = `${SERVICE_SECRET_PREFIX}client-address-key`;
 
@@ -167,6 +168,12 @@ function fromRecord(r: StoredRecord): Certification {
 function decidedEvidence(r: StoredRecord): { evidence?: Evidence } {
   const evidence = fromRecord(r).evidence;
   return evidence === undefined ? {} : { evidence: evidenceSummary(evidence) };
+}
+
+/** @throws KycError KYC_CONFLICT when the certification was decided. */
+function stillPending(c: Certification): Certification {
+  if (c.status !== 'pending') throw new KycError('KYC_CONFLICT', `certification is already ${c.status}`);
+  return c;
 }
 
 const dataOf = (r: StoredRecord, change: Record<string, unknown>): JsonObject => toJson({ ...r.data, ...change });
@@ -331,16 +338,12 @@ export class CertificationService {
    */
   async attachEvidence(id: string, personId: string, evidence: Evidence): Promise<AssuranceLevel> {
     const certification = await this.ownPending(id, personId);
-    const record = await this.#store.get('certifications', id);
-    const done =
-      record === undefined
-        ? undefined
-        : await this.#store.transition('certifications', id, {
-            from: 'pending',
-            to: 'pending',
-            data: record.data,
-            personal: { evidence: toJson(evidence) },
-          });
+    // A compare-and-set on the status alone: the non-personal data stays as it is.
+    const done = await this.#store.transition('certifications', id, {
+      from: 'pending',
+      to: 'pending',
+      personal: { evidence: toJson(evidence) },
+    });
     if (done === undefined) throw new KycError('KYC_CONFLICT', 'the certification was decided or dropped meanwhile');
     return supportedLevel({ ...certification, evidence });
   }
@@ -354,10 +357,7 @@ export class CertificationService {
     if (certification === undefined || certification.personId !== personId) {
       throw new KycError('KYC_NOT_FOUND', 'no such certification for this key');
     }
-    if (certification.status !== 'pending') {
-      throw new KycError('KYC_CONFLICT', `certification is already ${certification.status}`);
-    }
-    return certification;
+    return stillPending(certification);
   }
 
   /**
@@ -367,12 +367,12 @@ export class CertificationService {
    */
   async useOnce(jwsId: string, expiresAtSeconds: number): Promise<void> {
     const now = this.#now().getTime();
-    if (await this.#atCap({ status: COLLECTED }, this.#limits.maxNonces, now)) {
+    if (await this.#atCap({ status: REMEMBERED }, this.#limits.maxNonces, now)) {
       throw new KycError('KYC_CAPACITY', 'the certifier holds as many signed requests as it may; retry later');
     }
     const remembered = await this.#store.insert('nonces', {
-      id: collectionId(jwsId),
-      status: COLLECTED,
+      id: rememberedId(jwsId),
+      status: REMEMBERED,
       expiresAt: expiresAtSeconds * 1000,
       createdAt: now,
       data: {},
@@ -500,11 +500,7 @@ export class CertificationService {
   }
 
   async #pending(id: string): Promise<Certification> {
-    const certification = await this.get(id);
-    if (certification.status !== 'pending') {
-      throw new KycError('KYC_CONFLICT', `certification is already ${certification.status}`);
-    }
-    return certification;
+    return stillPending(await this.get(id));
   }
 
   async #checkNonce(nonce: string, now: number): Promise<void> {

@@ -21,16 +21,13 @@ import {
  * Runs the intake engine (docs/intake.md) on one person's evidence: the MRZ of the document photo, passive
  * authentication of the chip files against the trust list, and the selfie against the portrait (DG2 when the
  * chip was read, else the document photo). Everything happens in memory; nothing here writes a file or logs
- * a byte of the input. One submission runs at a time (OCR and face models use a core each); a few more may
- * wait, the rest are refused with KYC_CAPACITY so the person retries later. The service runs it on a thread
- * of its own (evidence-thread.ts).
+ * a byte of the input. One submission runs at a time (OCR and face models use a core each). The service runs
+ * it on a thread of its own, which also bounds how many may wait (evidence-thread.ts).
  */
 
 export interface EvidenceChecksOptions {
   /** Directory of CSCA certificates and CRLs (docs/intake.md §2). */
   readonly cscaDir: string;
-  /** Submissions that may wait while one runs. */
-  readonly maxQueued: number;
   readonly now?: () => Date;
 }
 
@@ -40,7 +37,6 @@ export class EvidenceChecks {
   readonly #options: EvidenceChecksOptions;
   #reader: Promise<MrzReader> | undefined;
   #tail: Promise<unknown> = Promise.resolve();
-  #waiting = 0;
 
   constructor(options: EvidenceChecksOptions) {
     this.#options = options;
@@ -53,18 +49,12 @@ export class EvidenceChecks {
    *
    * @throws KycError KYC_INVALID_ARGUMENT (not an image, too large), KYC_UNREADABLE (no MRZ, no face),
    *   KYC_MISMATCH (check digit, altered data group, another face, other claims), KYC_BAD_SIGNATURE,
-   *   KYC_UNTRUSTED, KYC_EXPIRED, KYC_REVOKED (chip), KYC_CAPACITY (too many waiting).
+   *   KYC_UNTRUSTED, KYC_EXPIRED, KYC_REVOKED (chip).
    */
   check(files: EvidenceFiles, claims: Claims): Promise<Evidence> {
-    if (this.#waiting >= this.#options.maxQueued + 1) {
-      throw new KycError('KYC_CAPACITY', 'the certifier is checking other documents; retry in a minute');
-    }
-    this.#waiting += 1;
     const run = this.#tail.then(() => this.#check(files, claims));
     this.#tail = run.catch(() => undefined);
-    return run.finally(() => {
-      this.#waiting -= 1;
-    });
+    return run;
   }
 
   /** Stops the OCR worker (the service is closing). */

@@ -90,7 +90,7 @@ export class EvidenceThread {
 
 /** The thread's side: one EvidenceChecks, one submission at a time, replies with the evidence or a code. */
 function serveChecks(port: NonNullable<typeof parentPort>, cscaDir: string): void {
-  const checks = new EvidenceChecks({ cscaDir, maxQueued: Number.MAX_SAFE_INTEGER });
+  const checks = new EvidenceChecks({ cscaDir });
   port.on('message', (request: Request) => {
     checks
       .check(request.files, request.claims)

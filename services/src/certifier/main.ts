@@ -44,18 +44,16 @@ runMain(async () => {
         close: () => checks.close(),
       });
       // The console, sessions and web security (services/src/web, docs/web.md) around the certifier's routes.
-      return Promise.resolve(
-        certifierWithConsole(officers, (directory) =>
-          certifierRoutes({
-            certifications,
-            evidence,
-            directory,
-            officers: officerEnrollment(officers, runtime, ROLES.certifier),
-            ledgerFor,
-            metrics,
-            rateLimitPerMinute: config.rateLimitPerMinute,
-          }),
-        ),
+      return certifierWithConsole(officers, (directory) =>
+        certifierRoutes({
+          certifications,
+          evidence,
+          directory,
+          officers: officerEnrollment(officers, runtime, ROLES.certifier),
+          ledgerFor,
+          metrics,
+          rateLimitPerMinute: config.rateLimitPerMinute,
+        }),
       );
     },
   });

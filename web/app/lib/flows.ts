@@ -1,7 +1,12 @@
 import { CompactEncrypt, importJWK } from 'jose';
 import { KycError } from '../../../protocol/src/errors';
 import { encodeB64u, utf8 } from './b64';
-import { EVIDENCE_CONTENT_TYPE, EVIDENCE_ROLES, type EvidenceRole } from '../../../protocol/src/formats';
+import {
+  EVIDENCE_CONTENT_TYPE,
+  EVIDENCE_ROLES,
+  PRESENTATION_CONTENT_TYPE,
+  type EvidenceRole,
+} from '../../../protocol/src/formats';
 import {
   claimsHash,
   disclosuresHash,
@@ -146,15 +151,24 @@ export async function buildPresentation(
     key.privateKey,
   );
   const plaintext = { personId: key.did, certifier: credential.certifier, kind: credential.kind, disclosures, consent };
-  const bankKey = await importJWK({ ...registration.enc_jwk }, 'ECDH-ES');
+  return encryptToOrganisation(
+    plaintext,
+    registration.enc_jwk,
+    PRESENTATION_CONTENT_TYPE,
+    registration.registration_id,
+  );
+}
+
+/** A compact JWE to an organisation's P-256 key (ECDH-ES, A256GCM), as wallet/src/jwe.ts makes it. */
+async function encryptToOrganisation(
+  plaintext: object,
+  key: RegistrationPayload['enc_jwk'],
+  cty: string,
+  kid: string,
+): Promise<string> {
   return new CompactEncrypt(utf8(JSON.stringify(plaintext)))
-    .setProtectedHeader({
-      alg: 'ECDH-ES',
-      enc: 'A256GCM',
-      cty: 'kyc-presentation+json',
-      kid: registration.registration_id,
-    })
-    .encrypt(bankKey);
+    .setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM', cty, kid })
+    .encrypt(await importJWK({ ...key }, 'ECDH-ES'));
 }
 
 /** Files of an evidence submission by role (docs/intake.md): read in memory, never stored by the wallet. */
@@ -186,8 +200,5 @@ export async function buildEvidence(
     { sub: key.did, aud: certifier, certification_id: certificationId, iat, exp: iat + 300, jti: randomB64u(), inputs },
     key.privateKey,
   );
-  const certifierKey = await importJWK({ ...encryptionJwk }, 'ECDH-ES');
-  return new CompactEncrypt(utf8(JSON.stringify({ request, files: encoded })))
-    .setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM', cty: EVIDENCE_CONTENT_TYPE, kid: certificationId })
-    .encrypt(certifierKey);
+  return encryptToOrganisation({ request, files: encoded }, encryptionJwk, EVIDENCE_CONTENT_TYPE, certificationId);
 }
