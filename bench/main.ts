@@ -90,10 +90,12 @@ async function main(): Promise<void> {
   const channel = config.channel;
   const kycAsCertifier = newKycLedger({
     contract: officer.gateway.getNetwork(channel).getContract('kyc'),
+    gateway: officer.gateway,
     mspId: 'CertifierMSP',
   });
   const kycAsBank = newKycLedger({
     contract: verifier.gateway.getNetwork(channel).getContract('kyc'),
+    gateway: verifier.gateway,
     mspId: 'BankMSP',
   });
   const token: HsmToken = officer.user.token;

@@ -43,7 +43,9 @@ Commands:
   clean             stop everything and delete the instance's data, logs, crypto and HSM tokens
   status            health of every node and chaincode server; exit 1 if anything is down
   logs <node> [-f]  print (or follow) one process's log
-  restart <node>    stop one peer or orderer and start it again (data kept), e.g. restart peer0.bank
+  restart <node>    stop one peer, orderer or chaincode server (if it runs) and start it again (data kept)
+  kill <node>       SIGKILL one peer, orderer or chaincode server, as a crash would (fault tests)
+  leader            print the ordering leader of the channel (Raft or SmartBFT), e.g. orderer2.orderer
   deploy            build and (re)deploy the chaincodes if the build changed; restart their servers
   admin <org> ...   run the peer CLI as <org>'s Admin (e.g. admin bank channel getinfo -c kyc)
 
@@ -412,29 +414,73 @@ cmd_logs() {
 }
 
 usage_restart() {
-  printf 'Usage: network/network.sh restart <peer or orderer>\n\nStops one running peer or orderer and starts it again with its data, then waits until it is healthy\n(e.g. to see how clients ride over a node restart). Node names are those network.sh status lists.\n'
+  printf 'Usage: network/network.sh restart <peer, orderer or chaincode server>\n\nStops one node if it runs and starts it again with its data, then waits until it is healthy\n(e.g. after network.sh kill, or to see how clients ride over a node restart). Node names are those\nnetwork.sh status lists.\n'
+}
+
+# The node named on the command line, if it is one restart and kill act on.
+restartable_node() { # <command> <args...>
+  local command=$1
+  shift
+  case "${1:-}" in
+    "") die "$command: which node? (try $command --help)" ;;
+  esac
+  [ $# -eq 1 ] || die "$command takes one node (try $command --help)"
+  case "${NODE_KIND[$1]:-}" in
+    peer | orderer | ccserver) ;;
+    *) die "$command: '$1' is not a peer, orderer or chaincode server of instance $INSTANCE (see network.sh status)" ;;
+  esac
 }
 
 cmd_restart() {
-  case "${1:-}" in
-    -h | --help) usage_restart && return 0 ;;
-    "") die "restart: which node? (try restart --help)" ;;
-  esac
-  [ $# -eq 1 ] || die "restart takes one node (try restart --help)"
-  local node=$1
+  ! is_help "${1:-}" || { usage_restart && return 0; }
   take_lock
   resolve_instance false
-  case "${NODE_KIND[$node]:-}" in
-    peer | orderer) ;;
-    *) die "restart: '$node' is not a peer or orderer of instance $INSTANCE (see network.sh status)" ;;
-  esac
-  node_running "$node" || die "restart: $node is not running (network.sh up starts it)"
+  restartable_node restart "$@"
+  local node=$1 kind=${NODE_KIND[$1]}
   step "restarting $node"
-  stop_node "$node"
-  wait_ports_free "$node" 30
-  start_and_wait "${NODE_KIND[$node]}_start" "${NODE_KIND[$node]}_wait" "$node"
-  [ "${NODE_KIND[$node]}" != orderer ] || wait_for_ordering "$CHANNEL"
+  if node_running "$node"; then
+    stop_node "$node"
+    wait_ports_free "$node" 30
+  fi
+  case "$kind" in
+    ccserver) start_and_wait cc_server_start cc_server_wait "$node" ;;
+    *) start_and_wait "${kind}_start" "${kind}_wait" "$node" ;;
+  esac
+  [ "$kind" != orderer ] || wait_for_ordering "$CHANNEL"
   step "$node restarted"
+}
+
+usage_kill() {
+  printf 'Usage: network/network.sh kill <peer, orderer or chaincode server>\n\nSends SIGKILL to one node, as a crash would: no shutdown, nothing flushed. Its data stays; network.sh\nrestart <node> (or up) starts it again. For fault tests (docs/operations.md, "Faults").\n'
+}
+
+cmd_kill() {
+  ! is_help "${1:-}" || { usage_kill && return 0; }
+  resolve_instance false
+  restartable_node kill "$@"
+  local pid
+  pid=$(node_pid "$1") || die "kill: $1 is not running"
+  kill -KILL "$pid"
+  rm -f "$(pid_file "$1")"
+  info "$1 killed (SIGKILL, pid $pid)"
+}
+
+usage_leader() {
+  printf 'Usage: network/network.sh leader\n\nPrints the orderer that leads the channel now (its Raft or SmartBFT is_leader metric); exit 1 when none does.\n'
+}
+
+cmd_leader() {
+  ! is_help "${1:-}" || { usage_leader && return 0; }
+  resolve_instance false
+  local node metric
+  for node in "${ORDERERS[@]}"; do
+    metric=$(ops_get "$node" /metrics 2>/dev/null || true)
+    if [ "$(metric_value "$metric" 'consensus_(etcdraft|BFT)_is_leader')" = 1 ]; then
+      printf '%s\n' "$node"
+      return 0
+    fi
+  done
+  die "leader: no orderer of instance $INSTANCE leads channel $CHANNEL now"
 }
 
 usage_admin() {
@@ -466,6 +512,8 @@ main() {
     deploy) cmd_deploy "$@" ;;
     admin) cmd_admin "$@" ;;
     restart) cmd_restart "$@" ;;
+    kill) cmd_kill "$@" ;;
+    leader) cmd_leader "$@" ;;
     -h | --help | help) usage ;;
     "") usage >&2 && exit 2 ;;
     *) printf 'network.sh: unknown command "%s"\n\n' "$cmd" >&2 && usage >&2 && exit 2 ;;

@@ -74,7 +74,7 @@ pid_of() {
   f="$pid_dir/$(process_name "$1" "${2:-0}").pid"
   [ -f "$f" ] && cat "$f"
 }
-running() { local pid; pid=$(pid_of "$1" "${2:-0}") && kill -0 "$pid" 2>/dev/null; }
+running() { local pid; pid=$(pid_of "$1" "${2:-0}") && process_alive "$pid"; }
 healthy() { curl -fsS -m 2 "$(url_of "$1" "${2:-0}")/healthz" >/dev/null 2>&1; }
 replica_count() { if [ -f "$replicas_file" ]; then cat "$replicas_file"; else echo 1; fi; }
 

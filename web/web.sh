@@ -27,7 +27,7 @@ Usage: web/web.sh <build|start|stop|status|urls> [--help]
 USAGE
 }
 
-running() { [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; }
+running() { [ -f "$pid_file" ] && process_alive "$(cat "$pid_file")"; }
 healthy() { curl -fsS -m 2 "$url/healthz" >/dev/null 2>&1; }
 
 cmd_build() {

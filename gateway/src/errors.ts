@@ -47,7 +47,13 @@ export class LedgerError extends KycError {
   }
 }
 
+/**
+ * gRPC codes whose outcome is unknown or transient: a node or chaincode server went away mid-call (CANCELLED),
+ * or did not answer in time. Retrying is safe: an endorsement changes nothing, and a prepared transaction
+ * commits once however often it is sent.
+ */
 const RETRYABLE_GRPC = new Set<number>([
+  GrpcStatus.CANCELLED,
   GrpcStatus.UNAVAILABLE,
   GrpcStatus.DEADLINE_EXCEEDED,
   GrpcStatus.RESOURCE_EXHAUSTED,
@@ -60,6 +66,17 @@ const RETRYABLE_GRPC = new Set<number>([
 export const SHIM_ARGUMENT_ERRORS = [
   /Expected \d+ parameters, but \d+ have been supplied/,
   /Contract name is not known: /,
+];
+
+/**
+ * What a peer answers when it cannot reach the chaincode (its server down or restarting, a call cut off):
+ * nothing ran, so the caller may retry. Matched only in messages without a code: a chaincode's own refusal
+ * always starts with one.
+ */
+export const CHAINCODE_UNREACHABLE = [
+  /could not launch chaincode/,
+  /chaincode stream terminated/,
+  /timeout expired while executing transaction/,
 ];
 
 function fromGatewayError(err: GatewayError, transactionId: string | undefined): KycError {
@@ -75,7 +92,7 @@ function fromGatewayError(err: GatewayError, transactionId: string | undefined):
       cause: err,
     });
   }
-  if (RETRYABLE_GRPC.has(err.code)) {
+  if (RETRYABLE_GRPC.has(err.code) || messages.some((m) => CHAINCODE_UNREACHABLE.some((p) => p.test(m)))) {
     return new LedgerError('KYC_UNAVAILABLE', 'the ledger did not answer in time; retry', transactionId, {
       cause: err,
     });

@@ -223,12 +223,19 @@ stop_started_nodes() {
 # ------------------------------------------------------------------------------------------------ waits
 
 # Polls <check...> every 0.2 s until it succeeds; fails the node if its process exits or <timeout> passes.
+# A node started a moment ago may not have exec'd into its marked command yet (on a loaded machine this
+# takes a while): its pid file's process being alive is enough while waiting for it.
+started_pid_alive() { # <node>
+  local pid
+  pid=$(cat "$(pid_file "$1")" 2>/dev/null) && [[ "$pid" =~ ^[0-9]+$ ]] && pid_alive "$pid"
+}
+
 wait_for_node() { # <node> <timeout seconds> <what> <check...>
   local node=$1 timeout=$2 what=$3
   shift 3
   local deadline=$((SECONDS + timeout))
   until "$@"; do
-    node_running "$node" || fail_node "$node" "exited while waiting for $what"
+    node_running "$node" || started_pid_alive "$node" || fail_node "$node" "exited while waiting for $what"
     ((SECONDS < deadline)) || fail_node "$node" "no $what after ${timeout} s"
     sleep 0.2
   done

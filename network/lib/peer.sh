@@ -28,6 +28,10 @@ write_peer_env() { # <peer>
   tls=$(node_tls "$peer")
   write_fabric_config core.yaml "$home/config" "$peer"
   mkdir -p "$home/ledger" "$home/snapshots"
+  # SKIPPULLINGINVALID…: an invalid transaction changes no state, so its private data is never pulled from
+  # other peers. A resubmitted transaction (same id, docs/services.md "Retries") commits once; its copies are
+  # DUPLICATE_TXID, their private data is gone from every transient store, and pulling it stalled the bank's
+  # peers' commits (measured with ./kyc chaos; docs/operations.md "Faults").
   cat >"$home/env" <<EOF
 FABRIC_CFG_PATH=$home/config
 FABRIC_LOGGING_SPEC=${KYC_PEER_LOGGING_SPEC:-INFO}:$PEER_QUIET_LOGGERS
@@ -50,6 +54,7 @@ CORE_PEER_TLS_CERT_FILE=$tls/server.crt
 CORE_PEER_TLS_KEY_FILE=$tls/server.key
 CORE_PEER_TLS_ROOTCERT_FILE=$tls/ca.crt
 CORE_PEER_LIMITS_CONCURRENCY_GATEWAYSERVICE=2500
+CORE_PEER_GOSSIP_PVTDATA_SKIPPULLINGINVALIDTRANSACTIONSDURINGCOMMIT=true
 CORE_OPERATIONS_LISTENADDRESS=127.0.0.1:${NODE_OPS_PORT[$peer]}
 CORE_OPERATIONS_TLS_ENABLED=true
 CORE_OPERATIONS_TLS_CERT_FILE=$tls/server.crt

@@ -78,28 +78,71 @@ export interface Usage {
   readonly to: string;
 }
 
-/** Each transaction's arguments (in order) and result, as TypeScript sees them on both sides. */
+/** Each transaction's kind (submit or evaluate), arguments (in order) and result, as TypeScript sees them on both sides. */
 export interface KycTransactions {
-  Certify: { args: [personId: string, requestJws: string, commitment: Commitment]; result: Attestation };
-  Renew: { args: [personId: string, kind: string, requestJws: string, commitment: Commitment]; result: Attestation };
-  Revoke: { args: [personId: string, kind: string, reason: RevocationReason]; result: Attestation };
-  GetAttestation: { args: [personId: string, certifier: string, kind: string]; result: Attestation };
-  GetAttestations: { args: [personId: string]; result: readonly Attestation[] };
-  GetHistory: { args: [personId: string, certifier: string, kind: string]; result: readonly HistoryEntry[] };
+  Certify: {
+    kind: 'submit';
+    args: [personId: string, requestJws: string, commitment: Commitment];
+    result: Attestation;
+  };
+  Renew: {
+    kind: 'submit';
+    args: [personId: string, kind: string, requestJws: string, commitment: Commitment];
+    result: Attestation;
+  };
+  Revoke: {
+    kind: 'submit';
+    args: [personId: string, kind: string, reason: RevocationReason];
+    result: Attestation;
+  };
+  GetAttestation: {
+    kind: 'evaluate';
+    args: [personId: string, certifier: string, kind: string];
+    result: Attestation;
+  };
+  GetAttestations: {
+    kind: 'evaluate';
+    args: [personId: string];
+    result: readonly Attestation[];
+  };
+  GetHistory: {
+    kind: 'evaluate';
+    args: [personId: string, certifier: string, kind: string];
+    result: readonly HistoryEntry[];
+  };
   IsVerified: {
+    kind: 'evaluate';
     args: [personId: string, minLevel: AssuranceLevel, trustedCertifiers: readonly string[]];
     result: VerifiedStatus;
   };
   VerifyPresentation: {
+    kind: 'submit';
     args: [registrationId: string, presentation: PresentationTransient];
     result: VerificationResult;
   };
-  EraseReceipts: { args: [personId: string, registrationIds: readonly string[]]; result: Erasure };
-  GetReceipts: { args: [personId: string]; result: readonly Receipt[] };
-  GetUsage: { args: [from: string, to: string]; result: Usage };
+  EraseReceipts: {
+    kind: 'submit';
+    args: [personId: string, registrationIds: readonly string[]];
+    result: Erasure;
+  };
+  GetReceipts: {
+    kind: 'evaluate';
+    args: [personId: string];
+    result: readonly Receipt[];
+  };
+  GetUsage: {
+    kind: 'evaluate';
+    args: [from: string, to: string];
+    result: Usage;
+  };
 }
 
 export type KycTransactionName = keyof KycTransactions;
+
+/** The transactions that write: ordered and committed (and so prepared and committed apart by a client). */
+export type SubmitTransactionName = {
+  [N in KycTransactionName]: KycTransactions[N]['kind'] extends 'submit' ? N : never;
+}[KycTransactionName];
 
 /**
  * How an argument travels: `text` as is, `number` in decimal, `json` as JSON text, `transient` as JSON in
@@ -125,6 +168,7 @@ export interface TransactionSpec {
 
 type Specs = {
   readonly [N in KycTransactionName]: TransactionSpec & {
+    readonly kind: KycTransactions[N]['kind'];
     readonly params: { length: KycTransactions[N]['args']['length'] };
   };
 };

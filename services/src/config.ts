@@ -103,7 +103,7 @@ export interface BankConfig extends CommonConfig {
   readonly maxOpenRegistrationsPerOfficer: number;
   /** Verified claims are kept this long, then dropped (`KYC_VERIFIED_RETENTION_DAYS`, default 30). */
   readonly verifiedRetentionDays: number;
-  /** A presentation `verifying` longer than this goes back to `pending` (`KYC_VERIFYING_TIMEOUT_SECONDS`, default 300). */
+  /** A presentation `verifying` longer than this is completed by the sweep (`KYC_VERIFYING_TIMEOUT_SECONDS`, default 120). */
   readonly verifyingTimeoutSeconds: number;
 }
 
@@ -249,7 +249,7 @@ export function bankConfig(env: Env = process.env): BankConfig {
     maxOpenRegistrations: intFrom(env, 'KYC_MAX_OPEN_REGISTRATIONS', 1000, 1, 1_000_000),
     maxOpenRegistrationsPerOfficer: intFrom(env, 'KYC_MAX_OPEN_REGISTRATIONS_PER_OFFICER', 50, 1, 100_000),
     verifiedRetentionDays: intFrom(env, 'KYC_VERIFIED_RETENTION_DAYS', 30, 1, 3650),
-    verifyingTimeoutSeconds: intFrom(env, 'KYC_VERIFYING_TIMEOUT_SECONDS', 300, 10, 3600),
+    verifyingTimeoutSeconds: intFrom(env, 'KYC_VERIFYING_TIMEOUT_SECONDS', 120, 10, 3600),
   };
 }
 

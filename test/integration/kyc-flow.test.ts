@@ -167,12 +167,15 @@ describe('integration: the whole flow through the certifier and bank services', 
     assert.deepEqual(seen.result.claims, { constructor: claims.constructor, given_name: claims.given_name });
   });
 
-  it('refuses a replayed presentation, and one aimed at another registration', async () => {
+  it('answers a replayed presentation as the first time without a second verification, and refuses another consent or registration', async () => {
     const { key, credential } = await certified();
     const first = await registration(['given_name']);
     const second = await registration(['given_name']);
-    const { jwe } = await present({ key, credential, registration: first, claimNames: ['given_name'] });
-    await rejectsWith(submitPresentation(first.payload.endpoint, jwe), 'KYC_CONFLICT');
+    const { jwe, response } = await present({ key, credential, registration: first, claimNames: ['given_name'] });
+    // A wallet that lost the answer sends the same presentation again: the same verification, not another.
+    assert.deepEqual(await submitPresentation(first.payload.endpoint, jwe), response);
+    const again = await buildPresentation({ key, registration: first.payload, credential, claimNames: ['given_name'] });
+    await rejectsWith(submitPresentation(first.payload.endpoint, again.jwe), 'KYC_CONFLICT');
     // The same JWE posted to another registration: addressed (kid, AEAD) to the first one.
     await rejectsWith(submitPresentation(second.payload.endpoint, jwe), 'KYC_DECRYPTION_FAILED');
     // Re-encrypted for the second registration, but with the consent the person gave the first one.

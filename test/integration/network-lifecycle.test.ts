@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -11,6 +12,7 @@ import {
   runNetworkScript,
   type ScriptResult,
 } from '../support/network';
+import { failures, formatReport, runChaos } from '../../bench/chaos';
 
 /** A throwaway instance beside the developer's, with 4 SmartBFT orderers. */
 const INSTANCE = 'lifecycle-bft';
@@ -23,6 +25,15 @@ interface NetworkJson {
   readonly channel: string;
   readonly consensus: string;
   readonly orderers: readonly { readonly name: string; readonly endpoint: string; readonly tlsRootCertPath: string }[];
+}
+
+/** services/services.sh for this instance (the fault run starts its certifier and bank services). */
+function services(command: 'stop' | 'clean'): void {
+  spawnSync('bash', [join(repoRoot(), 'services', 'services.sh'), command], {
+    cwd: repoRoot(),
+    env: { ...process.env, ...ENV },
+    stdio: 'ignore',
+  });
 }
 
 function network(...args: string[]): Promise<ScriptResult> {
@@ -87,6 +98,8 @@ describe('network: lifecycle of a throwaway SmartBFT instance', function () {
 
   after(async function () {
     // Whatever happened above, leave nothing of the instance behind.
+    services('stop');
+    services('clean');
     const clean = await network('clean');
     assert.equal(clean.code, 0, `clean after the test failed:\n${lastLines(clean.output, 20)}`);
     assert.deepEqual(instanceProcesses(INSTANCE), []);
@@ -171,6 +184,25 @@ describe('network: lifecycle of a throwaway SmartBFT instance', function () {
     assert.match(up.output, /chaincode tickets build \w+ is deployed/);
     assert.equal(await height(), before, 'same ledger height');
     await assertEventReadable('chaincode query GetEvent after restart');
+  });
+
+  it('loses and duplicates no request while SmartBFT orderers (the leader, a follower) and the bank service are killed under load', async function () {
+    this.timeout(900_000);
+    try {
+      const report = await runChaos({
+        instance: INSTANCE,
+        seconds: 40,
+        rate: 5,
+        downSeconds: 5,
+        faults: ['orderer-leader', 'orderer-follower', 'bank-service'],
+        log: (line) => process.stderr.write(`      ${line}\n`),
+      });
+      process.stderr.write(`${formatReport(report)}\n`);
+      assert.deepEqual(failures(report), []);
+      assert.ok(report.committed > 0);
+    } finally {
+      services('stop');
+    }
   });
 
   it('clean removes every file and directory of the instance and leaves no process', async function () {

@@ -15,23 +15,36 @@ function unreachable(err: KycError): boolean {
 }
 
 /**
- * Wraps per-peer ledger invokers: a call that finds its peer unreachable (KYC_UNAVAILABLE before anything
- * was submitted for ordering) is retried once on the next peer, which then becomes the current one. A call
- * that reached ordering is never retried elsewhere: it may commit, and a second submission would be a second
- * transaction.
+ * Wraps per-peer ledger invokers. An evaluation or endorsement that finds its peer unreachable
+ * (KYC_UNAVAILABLE before anything was submitted for ordering) is retried once on the next peer, which then
+ * becomes the current one. A commit whose outcome is unknown (KYC_UNAVAILABLE at any stage) is retried once on
+ * the next peer too: it orders the same signed bytes, so the id commits at most once wherever it is sent.
  */
 export function failoverInvoker(cursor: PeerCursor, at: (peerIndex: number) => LedgerInvoker): LedgerInvoker {
-  return async (name, args) => {
-    const first = cursor.current();
-    try {
-      return await at(first)(name, args);
-    } catch (err) {
-      if (cursor.peers < 2 || !(err instanceof KycError) || err.code !== 'KYC_UNAVAILABLE' || !unreachable(err)) {
-        throw err;
+  const withFailover =
+    <A extends unknown[], R>(
+      call: (invoker: LedgerInvoker, ...args: A) => Promise<R>,
+      retryable: (e: KycError) => boolean,
+    ) =>
+    async (...args: A): Promise<R> => {
+      const first = cursor.current();
+      try {
+        return await call(at(first), ...args);
+      } catch (err) {
+        if (cursor.peers < 2 || !(err instanceof KycError) || err.code !== 'KYC_UNAVAILABLE' || !retryable(err)) {
+          throw err;
+        }
+        const next = (first + 1) % cursor.peers;
+        cursor.moveTo(next);
+        return call(at(next), ...args);
       }
-      const next = (first + 1) % cursor.peers;
-      cursor.moveTo(next);
-      return at(next)(name, args);
-    }
+    };
+  return {
+    evaluate: withFailover((invoker, name, args) => invoker.evaluate(name, args), unreachable),
+    prepare: withFailover((invoker, name, args) => invoker.prepare(name, args), unreachable),
+    commit: withFailover(
+      (invoker, prepared) => invoker.commit(prepared),
+      () => true,
+    ),
   };
 }

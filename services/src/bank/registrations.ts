@@ -8,12 +8,13 @@ import {
   parseDisclosure,
   parsePresentation,
   publicKeyFromDidKey,
+  sha256Base64Url,
   type AssuranceLevel,
   type Es256Signer,
   type Presentation,
   type RegistrationPayload,
 } from '../../../protocol/src';
-import type { KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
+import type { KycLedger, PreparedTransaction } from '../../../gateway/src/ledger/kyc-ledger';
 import type { VerificationResult } from '../../../protocol/src';
 import type { JsonObject, KycStore, NewRecord, StoredRecord } from '../../../store/src';
 import { sweepExpired } from '../common/sweep';
@@ -26,11 +27,14 @@ import type { RegistrationStatus } from '../../../protocol/src/http';
  * the HSM), checks the consent, and submits VerifyPresentation, which checks everything again on the ledger
  * and consumes the registration there. Results (personal data) stay in this service, never on the ledger.
  *
- * State lives in the store (docs/storage.md): `pending → verifying` is the claim on a registration (a
- * compare-and-set, so of concurrent presentations on any replica exactly one proceeds to the ledger),
- * `verifying → verified` stores the result with the verified claims as a personal (encrypted) field, and a
- * ledger error puts it back to `pending`. A timed sweep returns a `verifying` left by a crashed process; the
- * ledger's own single-use check stays the final word.
+ * State lives in the store (docs/storage.md). VerifyPresentation is endorsed first (every check runs then, so
+ * a refused presentation changes nothing); `pending → verifying` then claims the registration (a
+ * compare-and-set, so of concurrent presentations on any replica exactly one proceeds) and stores the endorsed,
+ * signed transaction with the disclosed claims (personal, encrypted); that transaction is ordered, and
+ * `verifying → verified` stores the result. A refusal at commit puts it back to `pending`; an unknown outcome
+ * (a crash, a timeout) leaves it `verifying`, and the wallet's retry of the same presentation, or the sweep,
+ * orders the same transaction again: one transaction id commits once, so a retry never consumes the
+ * registration twice and a verification the ledger holds is never lost (docs/services.md, "Retries").
  */
 
 export interface VerifiedPerson {
@@ -88,7 +92,7 @@ export interface RegistrationServiceOptions {
   readonly ledgerFor: (officer: string) => KycLedger;
   /** How long verified claims are kept (default 30 days). */
   readonly verifiedRetentionDays?: number;
-  /** A `verifying` older than this goes back to `pending` (default 300 s; longer than any ledger deadline). */
+  /** A `verifying` older than this is completed by the sweep (default 120 s; longer than any ledger deadline). */
   readonly verifyingTimeoutSeconds?: number;
   readonly now?: () => Date;
   /** Called once a presentation is verified and stored (the bank's signed callback, services/src/web/webhook.ts). */
@@ -151,26 +155,41 @@ export function registrationRecord(r: Registration, verifiedRetentionMs: number)
 }
 
 function fromRecord(record: StoredRecord): Registration {
-  const { result, ...data } = withoutClaim(record.data) as unknown as Omit<Registration, 'id' | 'status' | 'result'> & {
-    result?: Omit<VerifiedPerson, 'personId' | 'claims'>;
+  const { result: stored, ...data } = withoutClaim(record.data) as unknown as Omit<
+    Registration,
+    'id' | 'status' | 'result'
+  > & {
+    result?: Omit<VerifiedPerson, 'personId' | 'claims'> & { consent?: string };
   };
+  // The consent's digest answers a repeated presentation; it is not part of the result.
+  const result = Object.fromEntries(Object.entries(stored ?? {}).filter(([key]) => key !== 'consent'));
   const claims = record.personal?.claims as Record<string, string> | undefined;
   return {
     ...data,
     id: record.id,
     status: record.status as RegistrationStatus,
-    ...(result === undefined || claims === undefined || record.personId === undefined
+    ...(stored === undefined || claims === undefined || record.personId === undefined
       ? {}
-      : { result: { ...result, personId: record.personId, claims } }),
+      : { result: { ...(result as Omit<VerifiedPerson, 'personId' | 'claims'>), personId: record.personId, claims } }),
   };
 }
 
 const toJson = (value: unknown): JsonObject => JSON.parse(JSON.stringify(value)) as JsonObject;
 
-/** The document without the claim marker of a presentation in progress. */
-function withoutClaim(data: JsonObject): JsonObject {
-  return Object.fromEntries(Object.entries(data).filter(([key]) => key !== 'verifyingSince'));
+/** A verification in progress: the endorsed transaction and which consent it carries. */
+interface Verification {
+  readonly transaction: PreparedTransaction<'VerifyPresentation'>;
+  /** SHA-256 of the consent JWS: a retry must carry the same consent. */
+  readonly consent: string;
 }
+
+/** The document without the marks of a presentation in progress. */
+function withoutClaim(data: JsonObject): JsonObject {
+  return Object.fromEntries(Object.entries(data).filter(([key]) => key !== 'verifyingSince' && key !== 'verification'));
+}
+
+const verificationOf = (r: StoredRecord): Verification | undefined =>
+  (r.data as unknown as { verification?: Verification }).verification;
 
 export class RegistrationService {
   readonly #options: RegistrationServiceOptions;
@@ -245,41 +264,79 @@ export class RegistrationService {
   }
 
   /**
-   * Handles a wallet's presentation: decrypt (HSM), check the consent, claim the registration
-   * (`pending → verifying`), verify on the ledger (which consumes the registration there), store the verified
-   * claims (`verifying → verified`). A failure leaves the registration usable, unless the ledger consumed it.
+   * Handles a wallet's presentation: decrypt (HSM), check the consent, endorse VerifyPresentation (the ledger's
+   * checks), claim the registration with the transaction (`pending → verifying`), order it (which consumes the
+   * registration on the ledger), store the verified claims (`verifying → verified`). A refusal leaves the
+   * registration usable. The same presentation again (a wallet retrying) completes one in progress with its
+   * stored transaction, or gets the stored result of one verified.
    *
    * @throws KycError with the code of the first failed check; KYC_CONFLICT when another presentation (on
-   *   any replica) claimed the registration first.
+   *   any replica) claimed the registration first; KYC_UNAVAILABLE when the ledger's outcome is unknown (retry).
    */
   async present(id: string, jwe: string): Promise<VerifiedPerson> {
-    const record = await this.#usable(id);
-    const registration = fromRecord(record);
+    const record = await this.#record(id);
     const presentation = parsePresentation(await this.#options.crypto.decryptPresentation(jwe, id));
+    const consent = sha256Base64Url(presentation.consent);
+    if (record.status !== 'pending') return this.#repeat(record, consent);
+    const registration = fromRecord(record);
+    this.#checkNotExpired(registration);
     const claims = this.#checkConsent(registration, presentation);
+    const transaction = await this.#options.ledgerFor(registration.officer).prepare('VerifyPresentation', id, {
+      personId: presentation.personId,
+      certifier: presentation.certifier,
+      kind: presentation.kind,
+      nonce: registration.nonce,
+      consent: presentation.consent,
+      disclosures: presentation.disclosures,
+      trustedCertifiers: this.#options.trustedCertifiers,
+      minLevel: registration.minLevel,
+      requestedClaims: registration.claims,
+      requiredClaims: registration.required ?? registration.claims,
+    });
+    const verification: Verification = { transaction, consent };
     const claimed = await this.#store.transition('registrations', id, {
       from: 'pending',
       to: 'verifying',
-      data: { ...record.data, verifyingSince: this.#now().getTime() },
+      data: { ...record.data, verifyingSince: this.#now().getTime(), verification: toJson(verification) },
+      personal: { claims },
     });
-    if (claimed === undefined) await this.#usable(id);
-    if (claimed === undefined) throw new KycError('KYC_CONFLICT', 'registration is being used; it can be used once');
+    // Claimed first by another presentation, or by this one sent again (a wallet retrying while the first
+    // attempt was still endorsing): the latter joins it, the former is refused.
+    if (claimed === undefined) return this.#repeat(await this.#record(id), consent);
+    return this.#complete(claimed);
+  }
+
+  /** The same presentation again: completes the one in progress, or answers the stored result. */
+  async #repeat(record: StoredRecord, consent: string): Promise<VerifiedPerson> {
+    const stored = verificationOf(record)?.consent ?? (record.data.result as { consent?: string } | undefined)?.consent;
+    if (record.status === 'pending') {
+      // Released meanwhile by a refusal at commit: the registration is usable again; the caller may retry.
+      throw new KycError('KYC_UNAVAILABLE', 'the registration was released meanwhile; retry');
+    }
+    if (stored !== consent) {
+      throw new KycError('KYC_CONFLICT', `registration is ${String(record.status)}; it can be used once`);
+    }
+    if (record.status === 'verifying') return this.#complete(record);
+    const result = fromRecord(record).result;
+    if (result === undefined) throw new KycError('KYC_CONFLICT', 'registration is verified; its claims were erased');
+    return result;
+  }
+
+  /**
+   * Orders the stored transaction of a verification in progress (again) and stores the result; a refusal for
+   * good makes the registration usable again, an unknown outcome leaves it in progress.
+   */
+  async #complete(record: StoredRecord): Promise<VerifiedPerson> {
+    const verification = verificationOf(record);
+    const claims = record.personal?.claims as Record<string, string> | undefined;
+    if (verification === undefined || claims === undefined) {
+      throw new KycError('KYC_CONFLICT', 'registration is being used; it can be used once');
+    }
     let result: VerificationResult;
     try {
-      result = await this.#options.ledgerFor(registration.officer).verifyPresentation(id, {
-        personId: presentation.personId,
-        certifier: presentation.certifier,
-        kind: presentation.kind,
-        nonce: registration.nonce,
-        consent: presentation.consent,
-        disclosures: presentation.disclosures,
-        trustedCertifiers: this.#options.trustedCertifiers,
-        minLevel: registration.minLevel,
-        requestedClaims: registration.claims,
-        requiredClaims: registration.required ?? registration.claims,
-      });
+      result = await this.#options.ledgerFor(fromRecord(record).officer).commit(verification.transaction);
     } catch (err) {
-      await this.#release(id, record.data);
+      if (!(err instanceof KycError) || err.code !== 'KYC_UNAVAILABLE') await this.#release(record.id, record.data);
       throw err;
     }
     const verified: VerifiedPerson = {
@@ -292,8 +349,8 @@ export class RegistrationService {
       verifiedAt: result.verifiedAt,
       txId: result.txId,
     };
-    await this.#storeResult(id, record.data, verified);
-    this.#options.onVerified?.(id, verified);
+    await this.#storeResult(record.id, record.data, verified, verification.consent);
+    this.#options.onVerified?.(record.id, verified);
     return verified;
   }
 
@@ -304,19 +361,20 @@ export class RegistrationService {
 
   /**
    * Expiry and retention (run on a timer): registrations nobody presented to go once expired, verified claims
-   * go after their retention, and a `verifying` older than the timeout (a crashed process) is `pending` again.
+   * go after their retention, and a `verifying` older than the timeout (a crashed process, an answer that never
+   * came) is completed by ordering its stored transaction again (one without, from an older version, is
+   * `pending` again).
    */
   async sweep(): Promise<void> {
     const now = this.#now().getTime();
     await sweepExpired(this.#store, 'registrations', now, { pending: 'delete', verified: ['claims'] });
-    const stale = now - (this.#options.verifyingTimeoutSeconds ?? 300) * 1000;
+    const stale = now - (this.#options.verifyingTimeoutSeconds ?? 120) * 1000;
     for (const r of await this.#store.listByStatus('registrations', 'verifying', 100)) {
-      if (typeof r.data.verifyingSince === 'number' && r.data.verifyingSince < stale) {
-        await this.#store.transition('registrations', r.id, {
-          from: 'verifying',
-          to: 'pending',
-          data: withoutClaim(r.data),
-        });
+      if (typeof r.data.verifyingSince !== 'number' || r.data.verifyingSince >= stale) continue;
+      if (verificationOf(r) === undefined) {
+        await this.#release(r.id, r.data);
+      } else {
+        await this.#complete(r).catch(() => undefined);
       }
     }
   }
@@ -325,28 +383,34 @@ export class RegistrationService {
     return (this.#options.verifiedRetentionDays ?? 30) * 86_400_000;
   }
 
-  /** `verifying → verified` with the result; a sweep may have put it back to `pending` during a slow ledger call. */
-  async #storeResult(id: string, data: JsonObject, verified: VerifiedPerson): Promise<void> {
+  /**
+   * `verifying → verified` with the result and the consent's digest (so the same presentation again gets this
+   * result). Completed twice at once (a retry and the sweep), the second finds it verified: the same result.
+   */
+  async #storeResult(id: string, data: JsonObject, verified: VerifiedPerson, consent: string): Promise<void> {
     const { personId, claims, ...rest } = verified;
-    const change = {
+    const done = await this.#store.transition('registrations', id, {
+      from: 'verifying',
       to: 'verified',
-      data: { ...withoutClaim(data), result: toJson(rest) },
+      data: { ...withoutClaim(data), result: toJson({ ...rest, consent }) },
       personal: { claims },
       personId,
       expiresAt: Date.parse(verified.verifiedAt) + this.#retentionMs,
-    };
-    const done =
-      (await this.#store.transition('registrations', id, { from: 'verifying', ...change })) ??
-      (await this.#store.transition('registrations', id, { from: 'pending', ...change }));
-    if (done === undefined) {
+    });
+    if (done === undefined && (await this.#store.get('registrations', id))?.status !== 'verified') {
       throw new KycError('KYC_CONFLICT', 'verified on the ledger, but the registration was used meanwhile');
     }
   }
 
-  /** A ledger error: the registration is usable again (best effort; the verifying sweep covers a failure here). */
+  /** A refusal at commit: the registration is usable again (best effort; the sweep covers a failure here). */
   async #release(id: string, data: JsonObject): Promise<void> {
     await this.#store
-      .transition('registrations', id, { from: 'verifying', to: 'pending', data: withoutClaim(data) })
+      .transition('registrations', id, {
+        from: 'verifying',
+        to: 'pending',
+        data: withoutClaim(data),
+        removePersonal: ['claims'],
+      })
       .catch(() => undefined);
   }
 
@@ -358,15 +422,10 @@ export class RegistrationService {
     return record;
   }
 
-  async #usable(id: string): Promise<StoredRecord> {
-    const record = await this.#record(id);
-    if (record.status !== 'pending') {
-      throw new KycError('KYC_CONFLICT', `registration is ${String(record.status)}; it can be used once`);
-    }
-    if (Date.parse(fromRecord(record).expiresAt) <= this.#now().getTime()) {
+  #checkNotExpired(registration: Registration): void {
+    if (Date.parse(registration.expiresAt) <= this.#now().getTime()) {
       throw new KycError('KYC_EXPIRED', 'registration expired; ask the bank for a new QR code');
     }
-    return record;
   }
 
   /** Off-ledger checks of the consent, so garbage never costs a transaction; returns the disclosed claims. */

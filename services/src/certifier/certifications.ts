@@ -13,7 +13,7 @@ import {
   type Claims,
   verifyCollectionRequest,
 } from '../../../protocol/src';
-import type { KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
+import type { KycLedger, PreparedTransaction } from '../../../gateway/src/ledger/kyc-ledger';
 import type { Attestation, Commitment } from '../../../protocol/src';
 import type { CertifierLimits } from '../config';
 import type { JsonObject, KycStore, NewRecord, StoredRecord } from '../../../store/src';
@@ -35,6 +35,11 @@ import { evidenceSummary, levelFromEvidence, type Evidence } from '../../../inta
  * DELETE, a decision is a compare-and-set from `pending`. Claims and disclosures are personal fields
  * (encrypted at rest); claims go when the certification is decided, disclosures when collected or retained
  * too long.
+ *
+ * An approval survives a crash or a lost answer (docs/services.md, "Retries"): the disclosures and the
+ * endorsed, signed Certify are stored first (`pending → approving`), then that same transaction is ordered. A
+ * repeated approve, or the sweep, orders those bytes again: one transaction id commits once, so the ledger
+ * never holds a commitment whose salts were lost, and a retry never makes a second one.
  */
 
 export const CLAIM_SCHEMA = 'kyc.person.v1';
@@ -104,6 +109,21 @@ export interface SubmitInput {
 
 const newId = (): string => randomBytes(16).toString('base64url');
 const STATUSES: readonly CertificationStatus[] = ['pending', 'approved', 'rejected'];
+/**
+ * The store status of an approval whose Certify is prepared but not known to be committed; the API shows it
+ * as `pending`. Its record holds the disclosures and `approval` (the level, the officer, the transaction).
+ */
+const APPROVING = 'approving';
+/** The sweep completes an approval in progress this long after it began (longer than any ledger deadline). */
+const STALE_APPROVAL_MS = 120_000;
+
+/** What an approval in progress keeps beside the certification, until the ledger has decided. */
+interface Approval {
+  readonly level: AssuranceLevel;
+  readonly officer: string;
+  readonly at: string;
+  readonly transaction: PreparedTransaction<'Certify' | 'Renew'>;
+}
 /** Nonces and remembered signed requests (collection, evidence) share the `nonces` table; their ids carry a prefix no nonce has. */
 const ISSUED = 'issued';
 const USED = 'used';
@@ -150,19 +170,30 @@ function heldUntilOf(c: Certification, retentionMs: number): number | undefined 
   return Date.parse(c.decidedAt ?? c.submittedAt) + retentionMs;
 }
 
+/** The non-personal document without an approval in progress. */
+const withoutApproval = (data: JsonObject): JsonObject =>
+  Object.fromEntries(Object.entries(data).filter(([key]) => key !== 'approval'));
+
 function fromRecord(r: StoredRecord): Certification {
-  const data = r.data as unknown as Omit<Certification, 'id' | 'personId' | 'status' | 'claims' | 'disclosures'>;
+  const data = withoutApproval(r.data) as unknown as Omit<
+    Certification,
+    'id' | 'personId' | 'status' | 'claims' | 'disclosures'
+  >;
   const personal = (r.personal ?? {}) as { claims?: Claims; disclosures?: string[]; evidence?: Evidence };
+  // An approval in progress is still pending to everyone; its disclosures are not the person's until committed.
+  const approving = r.status === APPROVING;
   return {
     ...data,
     ...(personal.evidence === undefined ? {} : { evidence: personal.evidence }),
     id: r.id,
     personId: r.personId ?? '',
-    status: r.status as CertificationStatus,
+    status: approving ? 'pending' : (r.status as CertificationStatus),
     ...(personal.claims === undefined ? {} : { claims: personal.claims }),
-    ...(personal.disclosures === undefined ? {} : { disclosures: personal.disclosures }),
+    ...(personal.disclosures === undefined || approving ? {} : { disclosures: personal.disclosures }),
   };
 }
+
+const approvalOf = (r: StoredRecord): Approval => (r.data as unknown as { approval: Approval }).approval;
 
 /** The summary of a record's evidence, kept (non-personal) once it is decided. */
 function decidedEvidence(r: StoredRecord): { evidence?: Evidence } {
@@ -234,13 +265,21 @@ export class CertificationService {
   async submit(input: SubmitInput): Promise<{ id: string; status: CertificationStatus }> {
     const payload = this.#checkSubmission(input);
     const now = this.#now();
+    const requestDigest = sha256Base64Url(input.request);
+    // The same signed request again (a client that lost the answer): the certification it made, not a refusal.
+    const earlier = await this.#submittedBefore(payload.nonce, requestDigest);
+    if (earlier !== undefined) return earlier;
     await this.#checkNonce(payload.nonce, now.getTime());
     await this.#checkRoomFor(input.personId, now.getTime());
     // The single-use decision: one compare-and-set, so of concurrent submissions (any replica) one proceeds.
     // The used nonce stays until it expires, so a later reuse is a conflict too, not an unknown nonce.
-    const used = await this.#store.transition('nonces', payload.nonce, { from: ISSUED, to: USED, data: {} });
-    if (used === undefined) throw usedNonce();
     const id = newId();
+    const used = await this.#store.transition('nonces', payload.nonce, {
+      from: ISSUED,
+      to: USED,
+      data: { certification: id, request: requestDigest },
+    });
+    if (used === undefined) throw usedNonce();
     const expiresAt = Math.min(payload.exp * 1000, now.getTime() + this.#limits.pendingTtlSeconds * 1000);
     const certification: Certification = {
       id,
@@ -283,13 +322,23 @@ export class CertificationService {
     return payload;
   }
 
+  /** The certification a nonce was used for, if this same request (by digest) used it. */
+  async #submittedBefore(
+    nonce: string,
+    requestDigest: string,
+  ): Promise<{ id: string; status: CertificationStatus } | undefined> {
+    const entry = await this.#store.get('nonces', nonce);
+    const certification = entry?.data.certification;
+    if (entry?.status !== USED || entry.data.request !== requestDigest || typeof certification !== 'string') {
+      return undefined;
+    }
+    const existing = await this.get(certification).catch(() => undefined);
+    return existing === undefined ? undefined : { id: existing.id, status: existing.status };
+  }
+
   /** A certification by id; an expired pending one no longer exists. */
   async get(id: string): Promise<Certification> {
-    const record = await this.#store.get('certifications', id);
-    if (record === undefined || this.#expired(record, this.#now().getTime())) {
-      throw new KycError('KYC_NOT_FOUND', 'no such certification');
-    }
-    return fromRecord(record);
+    return fromRecord(await this.#record(id));
   }
 
   /**
@@ -385,6 +434,7 @@ export class CertificationService {
     const records: StoredRecord[] = [];
     for (const s of status === undefined ? STATUSES : [status]) {
       records.push(...(await this.#store.listByStatus('certifications', s, 1000)));
+      if (s === 'pending') records.push(...(await this.#store.listByStatus('certifications', APPROVING, 1000)));
     }
     return records
       .filter((r) => !this.#expired(r, now))
@@ -393,18 +443,26 @@ export class CertificationService {
   }
 
   /**
-   * The officer approves: salts and disclosures are made, the commitment is written to the ledger signed by
-   * the officer (Certify, or Renew when this certifier already holds a record of that kind), and the
-   * disclosures replace the claims, for the person to collect. On a ledger error the certification stays
-   * pending. The move from pending is a compare-and-set: if another officer or replica decided meanwhile,
-   * KYC_CONFLICT (the ledger refuses a second use of the request anyway).
+   * The officer approves: salts and disclosures are made, the commitment is endorsed (Certify, or Renew when
+   * this certifier already holds a record of that kind) and signed by the officer, stored with the
+   * disclosures (`pending → approving`, a compare-and-set: of concurrent approvals one proceeds), then ordered;
+   * once committed the disclosures replace the claims, for the person to collect.
+   *
+   * Repeating an approval is safe and gives the same outcome: one in progress is completed by ordering its
+   * stored transaction again (never a new one), one already approved at this level is returned as it is.
+   *
+   * @throws KycError KYC_FORBIDDEN above the evidence's level; KYC_CONFLICT when decided otherwise or at
+   *   another level; KYC_UNAVAILABLE when the ledger's outcome is unknown (the approval stays in progress:
+   *   retry); any other ledger refusal leaves the certification pending as it was.
    */
   async approve(id: string, officer: string, requestedLevel: number): Promise<Certification> {
-    const certification = await this.#pending(id);
     const level = requestedLevel as AssuranceLevel;
     if (!LEVELS.includes(level)) {
       throw new KycError('KYC_INVALID_ARGUMENT', 'level must be 1, 2 or 3');
     }
+    const record = await this.#record(id);
+    if (record.status === APPROVING || record.status === 'approved') return this.#repeatApproval(record, level);
+    const certification = stillPending(fromRecord(record));
     // The level on the ledger never exceeds what the evidence supports (docs/intake.md §4).
     const supported = supportedLevel(certification);
     if (level > supported) {
@@ -427,25 +485,94 @@ export class CertificationService {
       validFrom: now.toISOString(),
       validUntil: new Date(now.getTime() + this.#options.validityDays * 86_400_000).toISOString(),
     };
-    const record = await this.#commit(certification, officer, commitment);
-    const reference: RecordReference = {
-      certifier: record.certifier,
-      kind: record.kind,
-      version: record.version,
-      level: record.level,
-      validUntil: record.validUntil,
+    const approval: Approval = {
+      level,
+      officer,
+      at: now.toISOString(),
+      transaction: await this.#prepare(certification, officer, commitment),
     };
-    return this.#decide(id, {
+    const approving = await this.#store.transition('certifications', id, {
+      from: 'pending',
+      to: APPROVING,
+      data: dataOf(record, { approval }),
+      personal: { disclosures: disclosures.map((d) => d.disclosure) },
+      // Never swept while in progress: the sweep completes it instead.
+      expiresAt: null,
+    });
+    // Decided first by another approval, or by this one asked again (a client retrying while the first attempt
+    // was still endorsing): the latter joins it, anything else is refused.
+    if (approving === undefined) return this.#repeatApproval(await this.#record(id), level);
+    return this.#completeApproval(approving);
+  }
+
+  /** An approval asked for again (a client retrying): the same outcome, or KYC_CONFLICT for another level. */
+  async #repeatApproval(record: StoredRecord, level: AssuranceLevel): Promise<Certification> {
+    if (record.status === 'pending') {
+      throw new KycError(
+        'KYC_UNAVAILABLE',
+        'the approval was refused meanwhile and the certification is pending; retry',
+      );
+    }
+    if (record.status !== APPROVING && record.status !== 'approved') {
+      throw new KycError('KYC_CONFLICT', `certification is already ${String(record.status)}`);
+    }
+    const current = record.status === 'approved' ? fromRecord(record).record?.level : approvalOf(record).level;
+    if (current !== level) {
+      throw new KycError('KYC_CONFLICT', `the certification is already approved at level ${String(current)}`);
+    }
+    return record.status === 'approved' ? fromRecord(record) : this.#completeApproval(record);
+  }
+
+  /**
+   * Orders the stored transaction of an approval in progress (again) and decides it: approved once committed;
+   * back to pending, the disclosures dropped, when the ledger refused it for good; left in progress when the
+   * outcome is unknown.
+   */
+  async #completeApproval(record: StoredRecord): Promise<Certification> {
+    const approval = approvalOf(record);
+    let attestation: Attestation;
+    try {
+      attestation = await this.#options.ledgerFor(approval.officer).commit(approval.transaction);
+    } catch (err) {
+      if (!(err instanceof KycError) || err.code !== 'KYC_UNAVAILABLE') await this.#abandonApproval(record);
+      throw err;
+    }
+    const reference: RecordReference = {
+      certifier: attestation.certifier,
+      kind: attestation.kind,
+      version: attestation.version,
+      level: attestation.level,
+      validUntil: attestation.validUntil,
+    };
+    return this.#decide(record.id, {
+      from: APPROVING,
       to: 'approved',
-      change: { decidedAt: now.toISOString(), decidedBy: officer, record: reference },
-      disclosures: disclosures.map((d) => d.disclosure),
-      expiresAt: now.getTime() + this.#retentionMs,
+      change: { decidedAt: approval.at, decidedBy: approval.officer, record: reference },
+      expiresAt: Date.parse(approval.at) + this.#retentionMs,
+    });
+  }
+
+  /** The ledger refused the approval's transaction for good: pending again, as before the approval. */
+  async #abandonApproval(record: StoredRecord): Promise<void> {
+    const data = withoutApproval(record.data);
+    const expiresAt = fromRecord(record).expiresAt;
+    await this.#store.transition('certifications', record.id, {
+      from: APPROVING,
+      to: 'pending',
+      data,
+      removePersonal: ['disclosures'],
+      expiresAt: expiresAt === undefined ? null : Date.parse(expiresAt),
     });
   }
 
   async reject(id: string, officer: string, reason: string): Promise<Certification> {
-    await this.#pending(id);
+    const record = await this.#record(id);
+    if (record.status === APPROVING) {
+      throw new KycError('KYC_CONFLICT', 'the certification is being approved; the ledger decides');
+    }
+    stillPending(fromRecord(record));
     return this.#decide(id, {
+      from: 'pending',
       to: 'rejected',
       change: { decidedAt: this.#now().toISOString(), decidedBy: officer, reason },
     });
@@ -459,6 +586,24 @@ export class CertificationService {
     const now = this.#now().getTime();
     await this.#store.deleteExpired('nonces', now);
     await sweepExpired(this.#store, 'certifications', now, { pending: 'delete', approved: ['disclosures'] });
+    await this.completeApprovals();
+  }
+
+  /**
+   * Completes approvals left in progress by a crash or an unknown outcome (run by the sweep): each one older
+   * than `olderThanMs` has its stored transaction ordered again and is decided. Returns how many were decided.
+   */
+  async completeApprovals(olderThanMs = STALE_APPROVAL_MS): Promise<number> {
+    let decided = 0;
+    const before = this.#now().getTime() - olderThanMs;
+    for (const record of await this.#store.listByStatus('certifications', APPROVING, 100)) {
+      if (Date.parse(approvalOf(record).at) > before) continue;
+      decided += await this.#completeApproval(record).then(
+        () => 1,
+        () => 0,
+      );
+    }
+    return decided;
   }
 
   get #retentionMs(): number {
@@ -467,19 +612,19 @@ export class CertificationService {
 
   async #decide(
     id: string,
-    d: { to: CertificationStatus; change: Record<string, unknown>; disclosures?: string[]; expiresAt?: number },
+    d: { from: string; to: CertificationStatus; change: Record<string, unknown>; expiresAt?: number },
   ): Promise<Certification> {
     const current = await this.#store.get('certifications', id);
+    const kept = withoutApproval(current?.data ?? {});
     const done =
       current === undefined
         ? undefined
         : await this.#store.transition('certifications', id, {
-            from: 'pending',
+            from: d.from,
             to: d.to,
-            data: dataOf(current, { ...d.change, ...decidedEvidence(current) }),
+            data: toJson({ ...kept, ...d.change, ...decidedEvidence(current) }),
             // The claims and the full evidence go with the decision; the evidence's summary stays.
             removePersonal: ['claims', 'evidence'],
-            ...(d.disclosures === undefined ? {} : { personal: { disclosures: d.disclosures } }),
             expiresAt: d.expiresAt ?? null,
           });
     if (done === undefined) {
@@ -488,19 +633,29 @@ export class CertificationService {
     return fromRecord(done);
   }
 
-  async #commit(certification: Certification, officer: string, commitment: Commitment): Promise<Attestation> {
+  /** Endorses the commitment as the officer: Certify, or Renew when the contract says the record exists. */
+  async #prepare(
+    certification: Certification,
+    officer: string,
+    commitment: Commitment,
+  ): Promise<PreparedTransaction<'Certify' | 'Renew'>> {
     const ledger = this.#options.ledgerFor(officer);
     // Certify first (most approvals are first certifications); the contract says when the record exists.
     try {
-      return await ledger.certify(certification.personId, certification.request, commitment);
+      return await ledger.prepare('Certify', certification.personId, certification.request, commitment);
     } catch (err) {
       if (!isRecordExists(err)) throw err;
-      return ledger.renew(certification.personId, certification.kind, certification.request, commitment);
+      return ledger.prepare('Renew', certification.personId, certification.kind, certification.request, commitment);
     }
   }
 
-  async #pending(id: string): Promise<Certification> {
-    return stillPending(await this.get(id));
+  /** The stored certification `id`; an expired pending one no longer exists. */
+  async #record(id: string): Promise<StoredRecord> {
+    const record = await this.#store.get('certifications', id);
+    if (record === undefined || this.#expired(record, this.#now().getTime())) {
+      throw new KycError('KYC_NOT_FOUND', 'no such certification');
+    }
+    return record;
   }
 
   async #checkNonce(nonce: string, now: number): Promise<void> {

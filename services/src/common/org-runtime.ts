@@ -163,6 +163,7 @@ class Runtime implements OrgRuntime {
       const contract = gateway.getNetwork(this.network.channel).getContract(this.network.chaincodes.kyc ?? 'kyc');
       invoker = contractInvoker({
         contract,
+        gateway,
         mspId: this.org.mspId,
         ...(this.#options.observe ? { observe: this.#options.observe } : {}),
       });

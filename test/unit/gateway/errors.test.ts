@@ -49,10 +49,16 @@ describe('gateway errors', () => {
     }
   });
 
-  it('maps timeouts and unavailability to KYC_UNAVAILABLE, anything else uncoded to KYC_INTERNAL', () => {
+  it('maps timeouts, unavailability and calls cut off by a node going away to KYC_UNAVAILABLE, anything else uncoded to KYC_INTERNAL', () => {
     assert.equal(toKycError(gatewayError(status.UNAVAILABLE, [])).code, 'KYC_UNAVAILABLE');
+    assert.equal(toKycError(gatewayError(status.CANCELLED, [])).code, 'KYC_UNAVAILABLE');
     assert.equal(toKycError(gatewayError(status.DEADLINE_EXCEEDED, [])).code, 'KYC_UNAVAILABLE');
     assert.equal(toKycError(gatewayError(status.ABORTED, ['something else'])).code, 'KYC_INTERNAL');
+    // What a peer says when the chaincode server is down: nothing ran, retry.
+    const down =
+      'error in simulation: failed to execute transaction 9f: could not launch chaincode kyc_1:ab: connection to kyc_1:ab failed: ' +
+      'dial tcp 127.0.0.1:9060: connect: connection refused';
+    assert.equal(toKycError(gatewayError(status.ABORTED, [down])).code, 'KYC_UNAVAILABLE');
   });
 
   it('maps commit failures: MVCC conflicts are retryable conflicts, policy failures are forbidden', () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import {
   type TestPerson,
 } from '../../../protocol/testing/simulated-person';
 import { ledgerMethodName, type KycLedger } from '../../../gateway/src/ledger/kyc-ledger';
-import { KYC_TRANSACTION_NAMES, type Attestation } from '../../../protocol/src';
+import { KYC_TRANSACTION_NAMES, type Attestation, type KycTransactionName } from '../../../protocol/src';
 import { openHsm } from '../../../gateway/src/hsm';
 import { openStore, sqlitePathFor, type KycStore } from '../../../store/src';
 import { softHsm } from '../../support/softhsm';
@@ -43,11 +44,26 @@ export function consent(
 
 export type StubLedger = { [K in keyof KycLedger]: sinon.SinonStub };
 
-/** A ledger whose every method (one per row of the ledger API table) is a sinon stub; reads find nothing. */
+/**
+ * A ledger whose every method (one per row of the ledger API table) is a sinon stub; reads find nothing.
+ * `prepare` runs the transaction's stub (the chaincode runs at endorsement) and keeps its answer in the
+ * prepared bytes; `commit` answers it, as a commit of those bytes does; both are stubs too, so a test can make
+ * a commit fail.
+ */
 export function stubLedger(): StubLedger {
   const stubs = Object.fromEntries(
     KYC_TRANSACTION_NAMES.map((name) => [ledgerMethodName(name), sinon.stub()]),
   ) as StubLedger;
+  stubs.prepare = sinon.stub().callsFake(async (name: KycTransactionName, ...args: unknown[]) => {
+    const result: unknown = await stubs[ledgerMethodName(name) as keyof StubLedger](...args);
+    const bytes = Buffer.from(JSON.stringify(result ?? null)).toString('base64url');
+    return { name, id: randomBytes(16).toString('hex'), bytes };
+  });
+  stubs.commit = sinon
+    .stub()
+    .callsFake((prepared: { bytes: string }) =>
+      Promise.resolve(JSON.parse(Buffer.from(prepared.bytes, 'base64url').toString()) as unknown),
+    );
   stubs.getAttestation.rejects(new KycError('KYC_NOT_FOUND', 'no record'));
   stubs.getAttestations.resolves([]);
   stubs.getHistory.resolves([]);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
-import { GatewayError, type Contract, type ProposalOptions } from '@hyperledger/fabric-gateway';
+import { GatewayError, type Contract, type Gateway, type ProposalOptions } from '@hyperledger/fabric-gateway';
 import { KycError, type PresentationTransient, type Receipt } from '../../../../protocol/src';
 import { eraseAllReceipts, kycLedgerFrom, newKycLedger } from '../../../../gateway/src/ledger/kyc-ledger';
 
@@ -12,32 +12,54 @@ interface Call {
 
 const encode = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
 
-/** A Contract that records each call and answers `answer(name)`; submits commit successfully. */
-function fakeContract(answer: (name: string) => unknown, calls: Call[]): Contract {
-  return {
+/**
+ * A Contract and its Gateway that record each call and answer `answer(name)`. An endorsed transaction's bytes
+ * name it; the gateway recreates it from them, and its submits commit successfully.
+ */
+function fakeNetwork(
+  answer: (name: string) => unknown,
+  calls: Call[],
+): { contract: Contract; gateway: Pick<Gateway, 'newTransaction'> } {
+  const endorsed = new Map<string, { name: string; options: ProposalOptions }>();
+  let next = 0;
+  const transaction = (id: string) => {
+    const { name, options } = endorsed.get(id) ?? { name: '', options: {} };
+    return {
+      getTransactionId: () => id,
+      getBytes: () => encode(id),
+      getResult: () => encode(answer(name)),
+      submit: () => {
+        calls.push({ via: 'submit', name, options });
+        return Promise.resolve({
+          getStatus: () => Promise.resolve({ successful: true, code: 0, transactionId: id, blockNumber: 1n }),
+          getResult: () => encode(answer(name)),
+        });
+      },
+    };
+  };
+  const contract = {
     newProposal: (name: string, options: ProposalOptions = {}) => ({
-      endorse: () =>
-        Promise.resolve({
-          submit: () => {
-            calls.push({ via: 'submit', name, options });
-            return Promise.resolve({
-              getStatus: () => Promise.resolve({ successful: true, code: 0, transactionId: 'tx1', blockNumber: 1n }),
-              getResult: () => encode(answer(name)),
-            });
-          },
-        }),
+      endorse: () => {
+        const id = `tx${String(++next)}`;
+        endorsed.set(id, { name, options });
+        return Promise.resolve(transaction(id));
+      },
     }),
     evaluate: (name: string, options: ProposalOptions = {}) => {
       calls.push({ via: 'evaluate', name, options });
       return Promise.resolve(encode(answer(name)));
     },
   } as unknown as Contract;
+  const gateway = {
+    newTransaction: (bytes: Uint8Array) => transaction(JSON.parse(new TextDecoder().decode(bytes)) as string),
+  } as unknown as Pick<Gateway, 'newTransaction'>;
+  return { contract, gateway };
 }
 
 describe('gateway/ledger/kyc-ledger: the client derived from the ledger API table', () => {
   it('submits or evaluates each transaction as the table says, own-org ones endorsed by the caller alone', async () => {
     const calls: Call[] = [];
-    const ledger = newKycLedger({ contract: fakeContract(() => ({ ok: true }), calls), mspId: 'BankMSP' });
+    const ledger = newKycLedger({ ...fakeNetwork(() => ({ ok: true }), calls), mspId: 'BankMSP' });
     await ledger.certify('did:key:zDnP', 'a.b.c', {
       schema: 'kyc.person.v1',
       level: 2,
@@ -61,7 +83,7 @@ describe('gateway/ledger/kyc-ledger: the client derived from the ledger API tabl
   it('sends the presentation in the transient map only, and returns the parsed result', async () => {
     const calls: Call[] = [];
     const ledger = newKycLedger({
-      contract: fakeContract(() => ({ verified: true, registrationId: 'r1' }), calls),
+      ...fakeNetwork(() => ({ verified: true, registrationId: 'r1' }), calls),
       mspId: 'BankMSP',
     });
     const presentation = { personId: 'did:key:zDnP', consent: 'c.o.n' } as unknown as PresentationTransient;
@@ -83,7 +105,8 @@ describe('gateway/ledger/kyc-ledger: the client derived from the ledger API tabl
       message: 'evaluate failed',
     });
     const contract = { evaluate: () => Promise.reject(refusal) } as unknown as Contract;
-    const ledger = newKycLedger({ contract, mspId: 'BankMSP', observe: (name) => observed.push(name) });
+    const gateway = { newTransaction: () => assert.fail('nothing to commit') };
+    const ledger = newKycLedger({ contract, gateway, mspId: 'BankMSP', observe: (name) => observed.push(name) });
     await assert.rejects(
       ledger.getAttestation('did:key:zDnP', 'CertifierMSP', 'identity'),
       (err: unknown) => err instanceof KycError && err.code === 'KYC_NOT_FOUND',
@@ -91,14 +114,43 @@ describe('gateway/ledger/kyc-ledger: the client derived from the ledger API tabl
     assert.deepEqual(observed, ['GetAttestation']);
   });
 
+  it('prepares a submit without ordering it, and commits those same bytes (same id) each time it is asked', async () => {
+    const calls: Call[] = [];
+    const ledger = newKycLedger({ ...fakeNetwork(() => ({ erased: 1 }), calls), mspId: 'BankMSP' });
+    const prepared = await ledger.prepare('EraseReceipts', 'did:key:zDnP', ['r1']);
+    assert.equal(prepared.name, 'EraseReceipts');
+    assert.equal(calls.length, 0, 'nothing ordered by prepare');
+    assert.deepEqual(await ledger.commit(prepared), { erased: 1 });
+    assert.deepEqual(await ledger.commit(prepared), { erased: 1 });
+    assert.deepEqual(
+      calls.map((c) => [c.via, c.name]),
+      [
+        ['submit', 'EraseReceipts'],
+        ['submit', 'EraseReceipts'],
+      ],
+    );
+    // Commits of one id at once (a retry and the sweep) send it once and share the answer.
+    const both = await Promise.all([ledger.commit(prepared), ledger.commit(prepared)]);
+    assert.deepEqual(both, [{ erased: 1 }, { erased: 1 }]);
+    assert.equal(calls.length, 3);
+    await assert.rejects(
+      ledger.commit({ ...prepared, id: 'another' }),
+      (err: unknown) => err instanceof KycError && err.code === 'KYC_INTERNAL',
+      'bytes that do not carry the stored id are refused',
+    );
+  });
+
   it('erases all receipts in batches of at most 100 registration ids', async () => {
     const receipts = Array.from({ length: 250 }, (_, i) => ({ registrationId: `r${String(i)}` }) as Receipt);
     const batches: number[] = [];
-    const ledger = kycLedgerFrom((name, args) => {
-      if (name === 'GetReceipts') return Promise.resolve(receipts);
-      const ids = args[1] as readonly string[];
-      batches.push(ids.length);
-      return Promise.resolve({ personId: args[0], erased: ids.length });
+    const ledger = kycLedgerFrom({
+      evaluate: () => Promise.resolve(receipts),
+      prepare: (name, args) => Promise.resolve({ name, id: 'tx', bytes: JSON.stringify(args) }),
+      commit: ({ bytes }) => {
+        const [personId, ids] = JSON.parse(bytes) as [string, string[]];
+        batches.push(ids.length);
+        return Promise.resolve({ personId, erased: ids.length });
+      },
     });
     assert.deepEqual(await eraseAllReceipts(ledger, 'did:key:zDnP'), { personId: 'did:key:zDnP', erased: 250 });
     assert.deepEqual(batches, [100, 100, 50]);

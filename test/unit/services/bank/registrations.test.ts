@@ -273,7 +273,7 @@ describe('bank service: registrations and presentations', () => {
     assert.equal((await store.get('registrations', r.id))?.personal, undefined);
   });
 
-  it('lets exactly one of two concurrent presentations (two processes on one database) reach the ledger', async () => {
+  it('lets exactly one of two concurrent presentations (two processes on one database) order a transaction', async () => {
     const otherStore = await testStore(dir.path);
     try {
       const other = new RegistrationService(options({ store: otherStore }));
@@ -295,30 +295,78 @@ describe('bank service: registrations and presentations', () => {
       });
       for (let round = 0; round < 5; round++) {
         const r = await service.create('officer1', { claims: ['given_name'], purpose: 'Open an account' });
+        // Two presentations (two consents) of one registration: one is verified, the other refused.
         const jwe = fakeJwe(r.id, await presentation(r.id, r.nonce, [given.disclosure]));
-        const results = await Promise.allSettled([service.present(r.id, jwe), other.present(r.id, jwe)]);
+        const rival = fakeJwe(r.id, await presentation(r.id, r.nonce, [given.disclosure]));
+        const results = await Promise.allSettled([service.present(r.id, jwe), other.present(r.id, rival)]);
         assert.equal(results.filter((x) => x.status === 'fulfilled').length, 1);
         const refused = results.find((x) => x.status === 'rejected');
         assert.ok(refused !== undefined && isKycError('KYC_CONFLICT')(refused.reason));
       }
-      assert.equal(ledger.verifyPresentation.callCount, 5, 'the loser never reached the ledger');
+      assert.equal(ledger.commit.callCount, 5, 'the loser never ordered a transaction');
+      // The same presentation sent twice at once (a wallet retrying): both get the one verification.
+      const r = await service.create('officer1', { claims: ['given_name'], purpose: 'Open an account' });
+      const jwe = fakeJwe(r.id, await presentation(r.id, r.nonce, [given.disclosure]));
+      const [a, b] = await Promise.all([service.present(r.id, jwe), other.present(r.id, jwe)]);
+      assert.deepEqual(a, b);
     } finally {
       await otherStore.close();
     }
   });
 
-  it('returns a presentation left verifying by a crashed process to pending after the timeout', async () => {
+  it('completes a presentation left verifying by a crashed process with its stored transaction, after the timeout', async () => {
     const r = await service.create('officer1', { claims: ['given_name'], purpose: 'Open an account' });
-    ledger.verifyPresentation.callsFake(() => new Promise(() => undefined)); // the process "dies" at the ledger
+    ledger.commit.onFirstCall().callsFake(() => new Promise(() => undefined)); // the process "dies" at the ledger
     void service.present(r.id, fakeJwe(r.id, await presentation(r.id, r.nonce, [given.disclosure])));
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal((await service.get(r.id)).status, 'verifying');
     await new RegistrationService(options({ verifyingTimeoutSeconds: 60 })).sweep();
     assert.equal((await service.get(r.id)).status, 'verifying', 'not before the timeout');
+    const verified: string[] = [];
     await new RegistrationService(
-      options({ verifyingTimeoutSeconds: 60, now: () => new Date(Date.now() + 61_000) }),
+      options({
+        verifyingTimeoutSeconds: 60,
+        now: () => new Date(Date.now() + 61_000),
+        onVerified: (id) => verified.push(id),
+      }),
     ).sweep();
-    assert.equal((await service.get(r.id)).status, 'pending');
+    const after = await service.get(r.id);
+    assert.equal(after.status, 'verified');
+    assert.deepEqual(after.result?.claims, { given_name: 'Augusta Ada' });
+    assert.deepEqual(verified, [r.id], 'the bank hears of it as of any verification');
     assert.equal(rawCount(dir.path, 'registrations', 'verifying'), 0);
+    const [first, second] = ledger.commit.getCalls().map((c) => (c.args[0] as { id: string }).id);
+    assert.equal(first, second, 'the same transaction, never a new one');
+    assert.equal(ledger.verifyPresentation.callCount, 1, 'endorsed once');
+  });
+
+  it('completes, on the wallet’s retry of the same presentation, one whose outcome was unknown; refuses another', async () => {
+    const r = await service.create('officer1', { claims: ['given_name'], purpose: 'Open an account' });
+    const jwe = fakeJwe(r.id, await presentation(r.id, r.nonce, [given.disclosure]));
+    ledger.commit.onFirstCall().rejects(new KycError('KYC_UNAVAILABLE', 'the ledger did not answer in time; retry'));
+    await assert.rejects(service.present(r.id, jwe), isKycError('KYC_UNAVAILABLE'));
+    assert.equal((await service.get(r.id)).status, 'verifying');
+    const another = fakeJwe(r.id, await presentation(r.id, r.nonce, [given.disclosure]));
+    await assert.rejects(service.present(r.id, another), isKycError('KYC_CONFLICT'), 'another consent');
+    const verified = await service.present(r.id, jwe);
+    assert.deepEqual(verified.claims, { given_name: 'Augusta Ada' });
+    assert.deepEqual(await service.present(r.id, jwe), verified, 'once verified, the same answer again');
+    assert.equal(ledger.verifyPresentation.callCount, 1);
+    const ids = ledger.commit.getCalls().map((c) => (c.args[0] as { id: string }).id);
+    assert.deepEqual(ids, [ids[0], ids[0]], 'the retry ordered the same transaction; the repeat none');
+    await assert.rejects(service.present(r.id, another), isKycError('KYC_CONFLICT'));
+  });
+
+  it('makes the registration usable again when the ledger refuses the transaction at commit', async () => {
+    const r = await service.create('officer1', { claims: ['given_name'], purpose: 'Open an account' });
+    ledger.commit.onFirstCall().rejects(new KycError('KYC_CONFLICT', 'a concurrent update changed the record; retry'));
+    await assert.rejects(
+      service.present(r.id, fakeJwe(r.id, await presentation(r.id, r.nonce, [given.disclosure]))),
+      isKycError('KYC_CONFLICT'),
+    );
+    assert.equal((await service.get(r.id)).status, 'pending');
+    assert.equal((await store.get('registrations', r.id))?.personal, undefined, 'the claims went with it');
+    const verified = await service.present(r.id, fakeJwe(r.id, await presentation(r.id, r.nonce, [given.disclosure])));
+    assert.deepEqual(verified.claims, { given_name: 'Augusta Ada' });
   });
 });

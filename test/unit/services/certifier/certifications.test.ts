@@ -123,13 +123,68 @@ describe('certifier service: certifications', () => {
     assert.equal((await service.get(id)).status, 'pending');
   });
 
-  it('keeps the certification pending when the ledger refuses, and lets it be approved later', async () => {
+  it('keeps the certification pending when the ledger refuses at endorsement, and lets it be approved later', async () => {
     ledger.certify.onFirstCall().rejects(new KycError('KYC_UNAVAILABLE', 'ledger down'));
     const { id } = await submitValid();
     await assert.rejects(service.approve(id, 'officer1', 1), isKycError('KYC_UNAVAILABLE'));
     assert.equal((await service.get(id)).status, 'pending');
-    assert.equal((await service.approve(id, 'officer1', 1)).status, 'approved');
+    assert.equal(rawCount(dir.path, 'certifications', 'pending'), 1);
+    const approved = await service.approve(id, 'officer1', 1);
+    assert.equal(approved.status, 'approved');
+    assert.deepEqual(await service.approve(id, 'officer1', 1), approved, 'approving again: the same approval');
+    await assert.rejects(service.approve(id, 'officer1', 2), isKycError('KYC_CONFLICT'), 'at another level');
+    assert.equal(ledger.commit.callCount, 1);
+  });
+
+  it('completes an approval whose outcome was unknown with the same transaction and the disclosures made first', async () => {
+    ledger.commit.onFirstCall().rejects(new KycError('KYC_UNAVAILABLE', 'the ledger did not answer in time; retry'));
+    const { id } = await submitValid();
+    await assert.rejects(service.approve(id, 'officer1', 1), isKycError('KYC_UNAVAILABLE'));
+    const inProgress = await service.get(id);
+    assert.equal(inProgress.status, 'pending', 'still pending to everyone');
+    assert.equal(inProgress.disclosures, undefined, 'not the person’s until committed');
+    assert.equal(rawCount(dir.path, 'certifications', 'approving'), 1);
+    await assert.rejects(service.reject(id, 'officer2', 'changed my mind'), isKycError('KYC_CONFLICT'));
+    await assert.rejects(service.approve(id, 'officer1', 2), isKycError('KYC_CONFLICT'), 'at another level');
+    const approved = await service.approve(id, 'officer2', 1);
+    assert.equal(approved.status, 'approved');
+    assert.equal(approved.decidedBy, 'officer1', 'the officer who signed the transaction');
+    assert.equal(ledger.certify.callCount, 1, 'endorsed once');
+    const ids = ledger.commit.getCalls().map((c) => (c.args[0] as { id: string }).id);
+    assert.deepEqual(ids, [ids[0], ids[0]], 'the same transaction ordered again');
+    const [, , commitment] = ledger.certify.firstCall.args as [string, string, { digests: string[] }];
+    for (const d of (approved.disclosures ?? []).map(parseDisclosure)) assert.ok(commitment.digests.includes(d.digest));
+    assert.equal(approved.disclosures?.length, 3);
+  });
+
+  it('returns an approval refused at commit to pending, its disclosures dropped', async () => {
+    ledger.commit.onFirstCall().rejects(new KycError('KYC_CONFLICT', 'a concurrent update changed the record; retry'));
+    const { id } = await submitValid();
     await assert.rejects(service.approve(id, 'officer1', 1), isKycError('KYC_CONFLICT'));
+    assert.equal(rawCount(dir.path, 'certifications', 'pending'), 1);
+    assert.equal((await store.get('certifications', id))?.personal?.disclosures, undefined);
+    assert.equal((await service.approve(id, 'officer1', 1)).status, 'approved');
+    assert.equal(ledger.certify.callCount, 2, 'a new transaction, since the first one can never commit');
+  });
+
+  it('the sweep completes an approval left in progress by a crash, once it is stale', async () => {
+    ledger.commit.onFirstCall().callsFake(() => new Promise(() => undefined)); // the process "dies" at the ledger
+    const { id } = await submitValid();
+    void service.approve(id, 'officer1', 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(await service.completeApprovals(), 0, 'not while it may still be in flight');
+    const later = new CertificationService({
+      mspId: 'CertifierMSP',
+      store,
+      validityDays: 365,
+      decoyDigests: 2,
+      nonceTtlSeconds: 600,
+      ledgerFor: () => ledger,
+      now: () => new Date(Date.now() + 121_000),
+    });
+    await later.sweep();
+    assert.equal((await service.get(id)).status, 'approved');
+    assert.equal(ledger.certify.callCount, 1);
   });
 
   it('refuses bad submissions with their codes and stores nothing', async () => {
@@ -237,7 +292,10 @@ describe('certifier service: certifications', () => {
     const { nonce } = await service.issueNonce();
     const request = await certificationRequest(person, { aud: 'CertifierMSP', nonce, claims: CLAIMS });
     const input = { personId: person.id, kind: 'identity', claims: CLAIMS, claimsSalt: CLAIMS_SALT, request };
-    await service.submit(input);
+    const first = await service.submit(input);
+    // The same signed request again (an answer lost on the way): the same certification, not a second one.
+    assert.deepEqual(await service.submit(input), first);
+    assert.equal(rawCount(dir.path, 'certifications', 'pending'), 1);
     const again = await certificationRequest(person, { aud: 'CertifierMSP', nonce, claims: CLAIMS });
     await assert.rejects(service.submit({ ...input, request: again }), isKycError('KYC_CONFLICT'));
     await assert.rejects(
