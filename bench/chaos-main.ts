@@ -13,7 +13,7 @@ at R operations per second for S seconds, while each fault kills one process wit
 after --down seconds (services at once). Every request is then checked on the ledger by its own id.
 
   --seconds S   load duration (default 90)
-  --rate R      operations started per second (default 15)
+  --rate R      operations started per second (default 10)
   --down S      seconds a killed node stays down (default 6)
   --faults …    comma-separated, in order (default all): ${FAULT_KINDS.join(', ')}
 `;
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   }
   const report = await runChaos({
     seconds: option('seconds', 90, 3600),
-    rate: option('rate', 15, 200),
+    rate: option('rate', 10, 200),
     downSeconds: option('down', 6, 120),
     faults: faults(),
   });

@@ -223,15 +223,20 @@ async function revive(kind: FaultKind, node: string): Promise<void> {
   else await script('network/network.sh', ['restart', node]);
 }
 
-/** Runs `step` again while it answers KYC_UNAVAILABLE (or nothing), with the same request, until `deadline`. */
+/**
+ * Runs `step` again while it answers KYC_UNAVAILABLE (or nothing), with the same request, until `deadline`,
+ * backing off 1, 2, 4, 8, 8… s.
+ */
 async function retrying<T>(op: Operation, deadline: number, step: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
       return await step();
     } catch (err) {
       if (!(err instanceof KycError) || err.code !== 'KYC_UNAVAILABLE' || Date.now() >= deadline) throw err;
+      // Exponential backoff with jitter, as a well-behaved client does: a service coming back from a restart
+      // meets its clients' retries spread out, not all at once.
+      await sleep(Math.min(1000 * 2 ** op.retries, 8000) + Math.random() * 500);
       op.retries++;
-      await sleep(1000);
     }
   }
 }

@@ -277,7 +277,7 @@ export class CertificationService {
     const used = await this.#store.transition('nonces', payload.nonce, {
       from: ISSUED,
       to: USED,
-      data: { certification: id, request: requestDigest },
+      data: { certification: id, request: requestDigest, at: now.getTime() },
     });
     if (used === undefined) throw usedNonce();
     const expiresAt = Math.min(payload.exp * 1000, now.getTime() + this.#limits.pendingTtlSeconds * 1000);
@@ -333,7 +333,13 @@ export class CertificationService {
       return undefined;
     }
     const existing = await this.get(certification).catch(() => undefined);
-    return existing === undefined ? undefined : { id: existing.id, status: existing.status };
+    if (existing !== undefined) return { id: existing.id, status: existing.status };
+    // Used a moment ago: the first submission is between using the nonce and storing the certification.
+    const usedAt = typeof entry.data.at === 'number' ? entry.data.at : 0;
+    if (this.#now().getTime() - usedAt < 30_000) {
+      throw new KycError('KYC_UNAVAILABLE', 'this request is being submitted; retry');
+    }
+    return undefined;
   }
 
   /** A certification by id; an expired pending one no longer exists. */
