@@ -11,7 +11,10 @@ import {
   type ErrorCode,
 } from '../../../../protocol/src';
 import type { CertifierLimits } from '../../../../services/src/config';
-import { CertificationService } from '../../../../services/src/certifier/certifications';
+import {
+  CertificationService,
+  type CertificationServiceOptions,
+} from '../../../../services/src/certifier/certifications';
 import type { KycStore } from '../../../../store/src';
 import {
   CLAIMS_SALT,
@@ -49,15 +52,19 @@ describe('certifier service: certifications', () => {
     ledger.renew.callsFake((personId: string, ...rest: unknown[]) =>
       Promise.resolve(recordFrom(personId, 'CertifierMSP', rest, 2)),
     );
-    service = new CertificationService({
+    service = serviceWith();
+  });
+  /** The service on this test's store and ledger, with `changes` to its options. */
+  const serviceWith = (changes: Partial<CertificationServiceOptions> = {}): CertificationService =>
+    new CertificationService({
       mspId: 'CertifierMSP',
       store,
       validityDays: 365,
       decoyDigests: 2,
       nonceTtlSeconds: 600,
       ledgerFor: () => ledger,
+      ...changes,
     });
-  });
   afterEach(async () => {
     await store.close();
     dir.remove();
@@ -173,16 +180,7 @@ describe('certifier service: certifications', () => {
     void service.approve(id, 'officer1', 1);
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(await service.completeApprovals(), 0, 'not while it may still be in flight');
-    const later = new CertificationService({
-      mspId: 'CertifierMSP',
-      store,
-      validityDays: 365,
-      decoyDigests: 2,
-      nonceTtlSeconds: 600,
-      ledgerFor: () => ledger,
-      now: () => new Date(Date.now() + 121_000),
-    });
-    await later.sweep();
+    await serviceWith({ now: () => new Date(Date.now() + 121_000) }).sweep();
     assert.equal((await service.get(id)).status, 'approved');
     assert.equal(ledger.certify.callCount, 1);
   });
