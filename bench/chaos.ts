@@ -297,19 +297,46 @@ async function read(actors: Actors, op: Operation, deadline: number, index: numb
   await retrying(op, deadline, () => actors.certOfficer.get(`/v1/attestations/${encodeURIComponent(person.key.did)}`));
 }
 
+/**
+ * Runs a set-up step until it succeeds (at most 20 tries, 3 s apart): on a network that has just come up,
+ * discovery and the chaincode servers' connections are still converging, and the set-up is not what is measured.
+ */
+async function warmingUp<T>(step: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (attempt >= 20) throw err;
+      await sleep(3000);
+    }
+  }
+}
+
 async function setUp(log: (line: string) => void): Promise<Actors> {
   const config = loadNetworkConfig(networkJson());
   const certifierUrl = serviceReplicaUrl(serviceOf(config, 'certifier'), 0);
   const bankUrl = serviceReplicaUrl(serviceOf(config, 'bank'), 0);
   const adminToken = (service: string): string =>
     readFileSync(join(ROOT, 'services', 'data', instance(), service, 'admin-token'), 'utf8').trim();
-  const certOfficer = await enrollOfficer(certifierUrl, adminToken('certifier'), freshOfficerName('chaos'));
-  const bankOfficer = await enrollOfficer(bankUrl, adminToken('bank'), freshOfficerName('chaos'));
+  const certOfficer = await warmingUp(() =>
+    enrollOfficer(certifierUrl, adminToken('certifier'), freshOfficerName('chaos')),
+  );
+  const bankOfficer = await warmingUp(() => enrollOfficer(bankUrl, adminToken('bank'), freshOfficerName('chaos')));
   const people = [];
   for (let i = 0; i < 6; i++) {
-    const key = newPersonKey();
-    const { credential } = await certifyPerson({ certifierUrl, officer: certOfficer, key, claims: CLAIMS, level: 1 });
-    people.push({ key, credential });
+    people.push(
+      await warmingUp(async () => {
+        const key = newPersonKey();
+        const { credential } = await certifyPerson({
+          certifierUrl,
+          officer: certOfficer,
+          key,
+          claims: CLAIMS,
+          level: 1,
+        });
+        return { key, credential };
+      }),
+    );
   }
   log(`chaos: officers enrolled, ${String(people.length)} people certified to present at the bank`);
   const trust = trustBundleFromNetwork(networkJson(), [serviceOf(config, 'bank').mspId]);
