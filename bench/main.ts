@@ -91,11 +91,13 @@ async function main(): Promise<void> {
   const kycAsCertifier = newKycLedger({
     contract: officer.gateway.getNetwork(channel).getContract('kyc'),
     gateway: officer.gateway,
+    channel,
     mspId: 'CertifierMSP',
   });
   const kycAsBank = newKycLedger({
     contract: verifier.gateway.getNetwork(channel).getContract('kyc'),
     gateway: verifier.gateway,
+    channel,
     mspId: 'BankMSP',
   });
   const token: HsmToken = officer.user.token;

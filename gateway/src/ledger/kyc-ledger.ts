@@ -1,10 +1,11 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { gateway as gatewayProtos, msp } from '@hyperledger/fabric-protos';
 import {
   CommitError,
+  type Commit,
   type Contract,
   type Gateway,
   type ProposalOptions,
-  type SubmittedTransaction,
   type Transaction,
 } from '@hyperledger/fabric-gateway';
 import {
@@ -104,8 +105,10 @@ export function kycLedgerFrom(invoker: LedgerInvoker): KycLedger {
 
 export interface KycLedgerOptions {
   readonly contract: Contract;
-  /** Recreates a prepared transaction from its bytes (the Gateway the contract belongs to). */
-  readonly gateway: Pick<Gateway, 'newTransaction'>;
+  /** The channel the contract is on (commit-status requests name it). */
+  readonly channel: string;
+  /** Recreates a prepared transaction from its bytes, and asks for commit status (the contract's Gateway). */
+  readonly gateway: Pick<Gateway, 'newTransaction' | 'newCommit' | 'getIdentity'>;
   /** The caller's MSP id: private transactions are endorsed by this organisation alone. */
   readonly mspId: string;
   /** Observes the duration of each call (metrics): `<name>` for evaluate and endorse, `<name>.commit`. */
@@ -121,18 +124,44 @@ function orderingUnavailable(err: unknown): boolean {
   return e.name === 'SubmitError' && e.code === GrpcStatus.UNAVAILABLE;
 }
 
+/** How long to ask whether a transaction the orderers refused to take again has committed already. */
+const STATUS_PROBE_MS = 3_000;
+
+/** A commit-status request for `transactionId`, asked as the gateway's own identity (signed when sent). */
+function commitOf(gateway: KycLedgerOptions['gateway'], channel: string, transactionId: string): Commit {
+  const identity = new msp.SerializedIdentity();
+  identity.setMspid(gateway.getIdentity().mspId);
+  identity.setIdBytes(gateway.getIdentity().credentials);
+  const request = new gatewayProtos.CommitStatusRequest();
+  request.setChannelId(channel);
+  request.setTransactionId(transactionId);
+  request.setIdentity(identity.serializeBinary());
+  const signed = new gatewayProtos.SignedCommitStatusRequest();
+  signed.setRequest(request.serializeBinary());
+  return gateway.newCommit(signed.serializeBinary());
+}
+
 /**
  * Hands the signed transaction to ordering, retrying while no orderer accepts it (a Raft leader election after
  * an orderer restart), and waits for its commit status. Retrying is safe: the transaction keeps its id, so it
- * can never be committed twice; the status of an id is that of its first commit.
+ * can never be committed twice; the status of an id is that of its first commit. SmartBFT orderers refuse a
+ * transaction they already ordered ("request already processed", UNAVAILABLE): so after each refusal the
+ * status is asked first, and a transaction that committed earlier is answered from it.
  */
-async function submitAndWait(transaction: Transaction): Promise<Uint8Array> {
-  let commit: SubmittedTransaction | undefined;
+async function submitAndWait(transaction: Transaction, alreadyCommitted: () => Commit): Promise<Uint8Array> {
+  let commit: Commit | undefined;
   for (let attempt = 1; commit === undefined; attempt++) {
     try {
       commit = await transaction.submit();
     } catch (err) {
-      if (!orderingUnavailable(err) || attempt >= ORDERING_ATTEMPTS) throw err;
+      if (!orderingUnavailable(err)) throw err;
+      const earlier = alreadyCommitted();
+      const known = await earlier.getStatus({ deadline: Date.now() + STATUS_PROBE_MS }).catch(() => undefined);
+      if (known !== undefined) {
+        commit = earlier;
+        break;
+      }
+      if (attempt >= ORDERING_ATTEMPTS) throw err;
       await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
     }
   }
@@ -144,12 +173,12 @@ async function submitAndWait(transaction: Transaction): Promise<Uint8Array> {
       message: `transaction ${status.transactionId} failed to commit with status code ${String(status.code)}`,
     });
   }
-  return commit.getResult();
+  return transaction.getResult();
 }
 
 /** The invoker for one identity's contract: kind and endorsement come from the table. */
 export function contractInvoker(options: Readonly<KycLedgerOptions>): LedgerInvoker {
-  const { contract, gateway, mspId } = options;
+  const { contract, gateway, mspId, channel } = options;
   const proposalOf = (name: KycTransactionName, args: readonly unknown[]): ProposalOptions => {
     const encoded = encodeArguments(name, args as KycTransactions[typeof name]['args']);
     return {
@@ -192,7 +221,8 @@ export function contractInvoker(options: Readonly<KycLedgerOptions>): LedgerInvo
           if (transaction.getTransactionId() !== prepared.id) {
             throw new KycError('KYC_INTERNAL', 'a prepared transaction whose bytes do not carry its id');
           }
-          return JSON.parse(decoder.decode(await submitAndWait(transaction))) as unknown;
+          const result = await submitAndWait(transaction, () => commitOf(gateway, channel, prepared.id));
+          return JSON.parse(decoder.decode(result)) as unknown;
         },
         prepared.id,
       ),

@@ -164,6 +164,7 @@ class Runtime implements OrgRuntime {
       invoker = contractInvoker({
         contract,
         gateway,
+        channel: this.network.channel,
         mspId: this.org.mspId,
         ...(this.#options.observe ? { observe: this.#options.observe } : {}),
       });

@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
-import { GatewayError, type Contract, type Gateway, type ProposalOptions } from '@hyperledger/fabric-gateway';
+import { GatewayError, type Contract, type ProposalOptions } from '@hyperledger/fabric-gateway';
 import { KycError, type PresentationTransient, type Receipt } from '../../../../protocol/src';
-import { eraseAllReceipts, kycLedgerFrom, newKycLedger } from '../../../../gateway/src/ledger/kyc-ledger';
+import {
+  eraseAllReceipts,
+  kycLedgerFrom,
+  newKycLedger,
+  type KycLedgerOptions,
+} from '../../../../gateway/src/ledger/kyc-ledger';
 
 interface Call {
   readonly via: 'submit' | 'evaluate';
@@ -19,7 +24,7 @@ const encode = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.str
 function fakeNetwork(
   answer: (name: string) => unknown,
   calls: Call[],
-): { contract: Contract; gateway: Pick<Gateway, 'newTransaction'> } {
+): { contract: Contract; gateway: KycLedgerOptions['gateway']; channel: string } {
   const endorsed = new Map<string, { name: string; options: ProposalOptions }>();
   let next = 0;
   const transaction = (id: string) => {
@@ -52,8 +57,8 @@ function fakeNetwork(
   } as unknown as Contract;
   const gateway = {
     newTransaction: (bytes: Uint8Array) => transaction(JSON.parse(new TextDecoder().decode(bytes)) as string),
-  } as unknown as Pick<Gateway, 'newTransaction'>;
-  return { contract, gateway };
+  } as unknown as KycLedgerOptions['gateway'];
+  return { contract, gateway, channel: 'kyc' };
 }
 
 describe('gateway/ledger/kyc-ledger: the client derived from the ledger API table', () => {
@@ -105,8 +110,16 @@ describe('gateway/ledger/kyc-ledger: the client derived from the ledger API tabl
       message: 'evaluate failed',
     });
     const contract = { evaluate: () => Promise.reject(refusal) } as unknown as Contract;
-    const gateway = { newTransaction: () => assert.fail('nothing to commit') };
-    const ledger = newKycLedger({ contract, gateway, mspId: 'BankMSP', observe: (name) => observed.push(name) });
+    const gateway = {
+      newTransaction: () => assert.fail('nothing to commit'),
+    } as unknown as KycLedgerOptions['gateway'];
+    const ledger = newKycLedger({
+      contract,
+      gateway,
+      channel: 'kyc',
+      mspId: 'BankMSP',
+      observe: (name) => observed.push(name),
+    });
     await assert.rejects(
       ledger.getAttestation('did:key:zDnP', 'CertifierMSP', 'identity'),
       (err: unknown) => err instanceof KycError && err.code === 'KYC_NOT_FOUND',
@@ -138,6 +151,41 @@ describe('gateway/ledger/kyc-ledger: the client derived from the ledger API tabl
       (err: unknown) => err instanceof KycError && err.code === 'KYC_INTERNAL',
       'bytes that do not carry the stored id are refused',
     );
+  });
+
+  it('answers from the commit status when the orderers refuse a transaction they already ordered (SmartBFT)', async () => {
+    // What a SmartBFT orderer answers to a transaction it has processed: UNAVAILABLE, "request already processed".
+    const refused = Object.assign(new Error('14 UNAVAILABLE: request already processed'), {
+      name: 'SubmitError',
+      code: status.UNAVAILABLE,
+    });
+    let submits = 0;
+    let probes = 0;
+    const tx = {
+      getTransactionId: () => 'tx9',
+      getBytes: () => encode('tx9'),
+      getResult: () => encode({ erased: 1 }),
+      submit: () => {
+        submits++;
+        return Promise.reject(refused);
+      },
+    };
+    const contract = { newProposal: () => ({ endorse: () => Promise.resolve(tx) }) } as unknown as Contract;
+    const gateway = {
+      newTransaction: () => tx,
+      getIdentity: () => ({ mspId: 'BankMSP', credentials: new Uint8Array([1]) }),
+      newCommit: () => ({
+        getStatus: () => {
+          probes++;
+          return Promise.resolve({ successful: true, code: 0, transactionId: 'tx9', blockNumber: 3n });
+        },
+      }),
+    } as unknown as KycLedgerOptions['gateway'];
+    const ledger = newKycLedger({ contract, gateway, channel: 'kyc', mspId: 'BankMSP' });
+    const prepared = await ledger.prepare('EraseReceipts', 'did:key:zDnP', ['r1']);
+    assert.deepEqual(await ledger.commit(prepared), { erased: 1 });
+    assert.equal(submits, 1, 'not sent again once its status is known');
+    assert.ok(probes >= 1);
   });
 
   it('erases all receipts in batches of at most 100 registration ids', async () => {
