@@ -4,6 +4,7 @@ import {
   CommitError,
   type Commit,
   type Contract,
+  type Status,
   type Gateway,
   type ProposalOptions,
   type Transaction,
@@ -149,23 +150,21 @@ function commitOf(gateway: KycLedgerOptions['gateway'], channel: string, transac
  * status is asked first, and a transaction that committed earlier is answered from it.
  */
 async function submitAndWait(transaction: Transaction, alreadyCommitted: () => Commit): Promise<Uint8Array> {
-  let commit: Commit | undefined;
-  for (let attempt = 1; commit === undefined; attempt++) {
+  let status: Status | undefined;
+  for (let attempt = 1; status === undefined; attempt++) {
     try {
-      commit = await transaction.submit();
+      status = await (await transaction.submit()).getStatus();
     } catch (err) {
       if (!orderingUnavailable(err)) throw err;
-      const earlier = alreadyCommitted();
-      const known = await earlier.getStatus({ deadline: Date.now() + STATUS_PROBE_MS }).catch(() => undefined);
-      if (known !== undefined) {
-        commit = earlier;
-        break;
-      }
+      // The probe's answer is the status itself: no second request for it.
+      status = await alreadyCommitted()
+        .getStatus({ deadline: Date.now() + STATUS_PROBE_MS })
+        .catch(() => undefined);
+      if (status !== undefined) break;
       if (attempt >= ORDERING_ATTEMPTS) throw err;
       await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
     }
   }
-  const status = await commit.getStatus();
   if (!status.successful) {
     throw new CommitError({
       code: status.code,
