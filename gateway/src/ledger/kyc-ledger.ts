@@ -4,7 +4,6 @@ import {
   CommitError,
   type Commit,
   type Contract,
-  type Status,
   type Gateway,
   type ProposalOptions,
   type Transaction,
@@ -150,21 +149,23 @@ function commitOf(gateway: KycLedgerOptions['gateway'], channel: string, transac
  * status is asked first, and a transaction that committed earlier is answered from it.
  */
 async function submitAndWait(transaction: Transaction, alreadyCommitted: () => Commit): Promise<Uint8Array> {
-  let status: Status | undefined;
-  for (let attempt = 1; status === undefined; attempt++) {
+  let commit: Commit | undefined;
+  for (let attempt = 1; commit === undefined; attempt++) {
     try {
-      status = await (await transaction.submit()).getStatus();
+      commit = await transaction.submit();
     } catch (err) {
       if (!orderingUnavailable(err)) throw err;
-      // The probe's answer is the status itself: no second request for it.
-      status = await alreadyCommitted()
-        .getStatus({ deadline: Date.now() + STATUS_PROBE_MS })
-        .catch(() => undefined);
-      if (status !== undefined) break;
+      const earlier = alreadyCommitted();
+      const known = await earlier.getStatus({ deadline: Date.now() + STATUS_PROBE_MS }).catch(() => undefined);
+      if (known !== undefined) {
+        commit = earlier;
+        break;
+      }
       if (attempt >= ORDERING_ATTEMPTS) throw err;
       await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
     }
   }
+  const status = await commit.getStatus();
   if (!status.successful) {
     throw new CommitError({
       code: status.code,

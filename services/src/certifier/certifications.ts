@@ -267,10 +267,9 @@ export class CertificationService {
     const now = this.#now();
     const requestDigest = sha256Base64Url(input.request);
     // The same signed request again (a client that lost the answer): the certification it made, not a refusal.
-    const nonceEntry = await this.#store.get('nonces', payload.nonce);
-    const earlier = await this.#submittedBefore(nonceEntry, requestDigest);
+    const earlier = await this.#submittedBefore(payload.nonce, requestDigest);
     if (earlier !== undefined) return earlier;
-    this.#checkNonce(nonceEntry, now.getTime());
+    await this.#checkNonce(payload.nonce, now.getTime());
     await this.#checkRoomFor(input.personId, now.getTime());
     // The single-use decision: one compare-and-set, so of concurrent submissions (any replica) one proceeds.
     // The used nonce stays until it expires, so a later reuse is a conflict too, not an unknown nonce.
@@ -325,9 +324,10 @@ export class CertificationService {
 
   /** The certification a nonce was used for, if this same request (by digest) used it. */
   async #submittedBefore(
-    entry: StoredRecord | undefined,
+    nonce: string,
     requestDigest: string,
   ): Promise<{ id: string; status: CertificationStatus } | undefined> {
+    const entry = await this.#store.get('nonces', nonce);
     const certification = entry?.data.certification;
     if (entry?.status !== USED || entry.data.request !== requestDigest || typeof certification !== 'string') {
       return undefined;
@@ -664,7 +664,8 @@ export class CertificationService {
     return record;
   }
 
-  #checkNonce(entry: StoredRecord | undefined, now: number): void {
+  async #checkNonce(nonce: string, now: number): Promise<void> {
+    const entry = await this.#store.get('nonces', nonce);
     if (entry?.status === USED) throw usedNonce();
     if (entry?.status !== ISSUED) {
       throw new KycError('KYC_INVALID_ARGUMENT', 'unknown nonce; ask for a new one');
