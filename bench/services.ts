@@ -1,10 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { freshOfficerName, openRegistration, scanRegistration } from '../demo/src/flow';
-import { serviceClient, type ServiceClient } from '../demo/src/service-client';
+import { generateKeyPairSync } from 'node:crypto';
+import { openRegistration, scanRegistration } from '../demo/src/flow';
 import { trustBundleFromNetwork } from '../gateway/src/fabric/trust-bundle';
 import { loadNetworkConfig, networkConfigPath, serviceOf } from '../gateway/src/fabric';
 import {
@@ -19,6 +14,7 @@ import {
 } from '../wallet/src';
 import { uniqueDocumentHolder } from '../intake/testing/person';
 import { percentile } from './load';
+import { startBenchServices, stopBenchServices, type BenchServices } from './service-processes';
 
 /**
  * `./kyc bench services`: the services' end-to-end request times with the store encrypted under the HSM KEK
@@ -31,13 +27,7 @@ import { percentile } from './load';
 
 type Mode = 'encrypted' | 'plaintext';
 const MODES: readonly Mode[] = ['plaintext', 'encrypted'];
-const ROOT = resolve(__dirname, '../..');
 const NETWORK_JSON = networkConfigPath();
-
-/** The service `name`'s port in network.json, moved by `portShift` so the bench's processes run beside it. */
-function shiftedPort(name: 'certifier' | 'bank', portShift: number): number {
-  return serviceOf(loadNetworkConfig(NETWORK_JSON), name).port + portShift;
-}
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -46,91 +36,18 @@ function option(name: string, fallback: number): number {
   return value;
 }
 
-interface Services {
+interface Services extends BenchServices {
   readonly mode: Mode;
-  readonly certifierUrl: string;
-  readonly bankUrl: string;
-  certOfficer?: ServiceClient;
-  bankOfficer?: ServiceClient;
-  readonly processes: ChildProcess[];
-  readonly dir: string;
 }
 
 async function startServices(mode: Mode, portShift: number): Promise<Services> {
-  const dir = mkdtempSync(join(tmpdir(), `kyc-bench-services-${mode}-`));
-  const adminToken = randomBytes(32).toString('base64url');
-  const processes = (['certifier', 'bank'] as const).map((service) =>
-    spawn('node', [join(ROOT, 'dist/services/src', service, 'main.js')], {
-      env: {
-        ...process.env,
-        KYC_PORT: String(shiftedPort(service, portShift)),
-        KYC_DATA_DIR: join(dir, service),
-        KYC_ADMIN_TOKEN: adminToken,
-        KYC_LOG_LEVEL: 'warn',
-        KYC_RATE_LIMIT: '1000000',
-        KYC_MAX_NONCES_PER_CLIENT: '10000',
-        KYC_MAX_OPEN_REGISTRATIONS_PER_OFFICER: '100000',
-        KYC_MAX_OPEN_REGISTRATIONS: '100000',
-        ...(mode === 'plaintext' ? { KYC_BENCH_PLAINTEXT_STORE: '1' } : {}),
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    }),
-  );
-  for (const p of processes) {
-    p.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
-    p.on('exit', (code) => {
-      if (code !== null && code !== 0)
-        process.stderr.write(`bench services: a ${mode} service exited (${String(code)})\n`);
-    });
-  }
-  const services: Services = {
+  const services = await startBenchServices(
     mode,
-    certifierUrl: `http://127.0.0.1:${String(shiftedPort('certifier', portShift))}`,
-    bankUrl: `http://127.0.0.1:${String(shiftedPort('bank', portShift))}`,
-    processes,
-    dir,
-  };
-  await Promise.all([healthy(services.certifierUrl), healthy(services.bankUrl)]);
-  process.stderr.write(`bench services: ${mode} services up\n`);
-  const enroll = async (url: string, prefix: string): Promise<ServiceClient> => {
-    const { token } = await serviceClient(url, adminToken).post<{ token: string }>('/v1/officers', {
-      name: freshOfficerName(prefix),
-    });
-    return serviceClient(url, token);
-  };
-  services.certOfficer = await enroll(services.certifierUrl, 'bench');
-  services.bankOfficer = await enroll(services.bankUrl, 'benchverifier');
-  return services;
-}
-
-async function healthy(url: string): Promise<void> {
-  for (let i = 0; i < 240; i++) {
-    const answer = await fetch(`${url}/healthz`).catch(() => undefined);
-    if (answer?.status === 200) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${url} did not become healthy`);
-}
-
-async function stop(services: Services): Promise<void> {
-  await Promise.all(
-    services.processes.map(
-      (p) =>
-        new Promise<void>((resolveExit) => {
-          if (p.exitCode !== null || p.signalCode !== null) {
-            resolveExit();
-            return;
-          }
-          const force = setTimeout(() => p.kill('SIGKILL'), 5000);
-          p.once('exit', () => {
-            clearTimeout(force);
-            resolveExit();
-          });
-          p.kill('SIGTERM');
-        }),
-    ),
+    portShift,
+    mode === 'plaintext' ? { KYC_BENCH_PLAINTEXT_STORE: '1' } : {},
   );
-  rmSync(services.dir, { recursive: true, force: true });
+  process.stderr.write(`bench services: ${mode} services up\n`);
+  return { ...services, mode };
 }
 
 const latencies = new Map<string, number[]>();
@@ -180,11 +97,11 @@ async function onePerson(s: Services, trust: Record<string, string[]>): Promise<
     certifier.submitEvidence(id, key, nonceAnswer, evidence),
   );
   await timed(s.mode, 'certification approve (ledger)', () =>
-    (s.certOfficer as ServiceClient).post(`/v1/certifications/${id}/approve`, { level: 2 }),
+    s.certOfficer.post(`/v1/certifications/${id}/approve`, { level: 2 }),
   );
   const state = await timed(s.mode, 'collect (disclosures once)', () => certifier.collect(id, key, pending.certifier));
   const credential: Credential = credentialFromApproval({ ...pending, id }, state);
-  const opened = await openRegistration(s.bankOfficer as ServiceClient, { claims: ['given_name'], purpose: 'bench' });
+  const opened = await openRegistration(s.bankOfficer, { claims: ['given_name'], purpose: 'bench' });
   const registration = scanRegistration(opened.png, trust);
   const { jwe } = await buildPresentation({
     key,
@@ -255,7 +172,7 @@ async function main(): Promise<void> {
     await run(started, ops, concurrency, trust);
     printTable();
   } finally {
-    await Promise.all(started.map(stop));
+    await Promise.all(started.map(stopBenchServices));
   }
 }
 

@@ -48,6 +48,8 @@ Commands:
   leader            print the ordering leader of the channel (Raft or SmartBFT), e.g. orderer2.orderer
   deploy            build and (re)deploy the chaincodes if the build changed; restart their servers
   admin <org> ...   run the peer CLI as <org>'s Admin (e.g. admin bank channel getinfo -c kyc)
+  software-identity <org> <user>
+                    enroll a software-key twin of a client user, for benchmarks only (prints its MSP dir)
 
 Environment:
   KYC_INSTANCE      network instance name (default: main)
@@ -65,7 +67,7 @@ Brings the instance up, doing only what is missing:
   3. starts the 3 fabric-ca servers; on first run generates all crypto (node keys inside SoftHSM2)
   4. starts 3 Raft orderers (4 SmartBFT orderers with --bft) and the 3 peers
   5. creates channel kyc and joins every node (first run only)
-  6. deploys chaincodes kyc and tickets (again only when the build changed) and starts their servers
+  6. deploys chaincodes kyc, tickets and baseline (again only when the build changed) and starts their servers
   7. writes crypto-config/generated/<instance>/network.json and prints the endpoints
 
 On a running, healthy instance it does nothing. A taken port, a failed build or a node failing its health
@@ -500,6 +502,39 @@ cmd_admin() {
   peer_admin "$org" "" "$@"
 }
 
+usage_software_identity() {
+  printf 'Usage: network/network.sh software-identity <org> <user>\n\nRegisters <user>-sw with the type and attributes of the client user <user> of topology.json and enrolls\nit with a key in a file (software BCCSP), not in the HSM: for benchmarks that compare HSM and software\nclient keys, and for Caliper, which cannot use PKCS#11 keys (docs/performance.md). Idempotent; prints\nthe MSP directory (signcerts/cert.pem, keystore/*_sk, owner-only).\n'
+}
+
+cmd_software_identity() {
+  ! is_help "${1:-}" || { usage_software_identity && return 0; }
+  [ $# -eq 2 ] || die "software-identity takes <org> <user> (try software-identity --help)"
+  local org=$1 user=$2 msp secret
+  resolve_instance false
+  [ -n "${ORG_MSP[$org]:-}" ] || die "software-identity: '$org' is not an org (${ORGS[*]})"
+  [ "${USER_TYPE[$org/$user]:-}" = client ] ||
+    die "software-identity: '$user' is not a client user of $org (users: ${ORG_USERS[$org]:-none})"
+  crypto_complete || die "instance $INSTANCE has no crypto yet: run network.sh up"
+  msp="$DATA_DIR/software-identities/$org/$user/msp"
+  if [ ! -f "$msp/signcerts/cert.pem" ]; then
+    ca_ready "$org" || die "software-identity: ca.$org is not running (network.sh up)"
+    secret=$(rand_hex 16)
+    rm -rf "$msp"
+    local args=(register -u "$(ca_url "$org")" --mspdir "$(user_msp "$org" registrar)"
+      --id.name "$user-sw-$(rand_hex 4)" --id.secret "$secret" --id.type client --id.maxenrollments 1)
+    [ -z "${USER_ATTRS[$org/$user]}" ] || args+=(--id.attrs "${USER_ATTRS[$org/$user]}")
+    local log="$LOG_DIR/software-identity.log" id
+    id=${args[6]}
+    mkdir -p "$LOG_DIR"
+    ca_client "$org" "$(client_home "$org" "$(clients_token "$org")")" "${args[@]}" >>"$log" 2>&1 ||
+      die "software-identity: registering $id at ca.$org failed (see $log)"
+    ca_client "$org" "$(client_home "$org" "")" enroll -u "https://$id:$secret@127.0.0.1:${NODE_PORT[ca.$org]}" \
+      --mspdir "$msp" --csr.cn "$id" >>"$log" 2>&1 || die "software-identity: enrolling $id failed (see $log)"
+    chmod -R go-rwx "$msp"
+  fi
+  printf '%s\n' "$msp"
+}
+
 main() {
   local cmd=${1:-}
   [ $# -eq 0 ] || shift
@@ -514,6 +549,7 @@ main() {
     restart) cmd_restart "$@" ;;
     kill) cmd_kill "$@" ;;
     leader) cmd_leader "$@" ;;
+    software-identity) cmd_software_identity "$@" ;;
     -h | --help | help) usage ;;
     "") usage >&2 && exit 2 ;;
     *) printf 'network.sh: unknown command "%s"\n\n' "$cmd" >&2 && usage >&2 && exit 2 ;;

@@ -66,6 +66,11 @@ KYC_CCAAS_CLIENT_KEY=$tls/cc-client.key
 CORE_METRICS_PROVIDER=prometheus
 CORE_VM_ENDPOINT=
 EOF
+  # Go's pprof for profiling (docs/performance.md): only when asked, on loopback, at the operations port + 1000.
+  if [ "${KYC_PEER_PPROF:-}" = 1 ]; then
+    printf 'CORE_PEER_PROFILE_ENABLED=true\nCORE_PEER_PROFILE_LISTENADDRESS=127.0.0.1:%s\n' \
+      $((NODE_OPS_PORT[$peer] + 1000)) >>"$home/env"
+  fi
 }
 
 peer_start() { # <peer>

@@ -36,6 +36,24 @@ export function didKeyFromPublicKey(publicKey: KeyObject): string {
  * @throws KycError KYC_INVALID_ARGUMENT when `did` is not a valid P-256 did:key.
  */
 export function publicKeyFromDidKey(did: string): KeyObject {
+  const cached = parsedKeys.get(did);
+  if (cached !== undefined) return cached;
+  const publicKey = parseDidKey(did);
+  // Bounded: past the limit the oldest entry goes (Map keeps insertion order). Only valid ids are kept.
+  if (parsedKeys.size >= PARSED_KEYS_LIMIT) parsedKeys.delete(parsedKeys.keys().next().value as string);
+  parsedKeys.set(did, publicKey);
+  return publicKey;
+}
+
+/**
+ * Parsed keys by did:key. Importing a key costs OpenSSL 3 a decoder run (≈ 0.1 ms, the largest single cost of
+ * a kyc query in the chaincode's profile: docs/performance.md); a did always names the same key, so a
+ * chaincode server or service that sees a person again reuses the KeyObject.
+ */
+const parsedKeys = new Map<string, KeyObject>();
+const PARSED_KEYS_LIMIT = 10_000;
+
+function parseDidKey(did: string): KeyObject {
   if (!isP256DidKeyShape(did)) {
     throw new KycError('KYC_INVALID_ARGUMENT', 'person id must be a P-256 did:key (did:key:zDn...)');
   }

@@ -38,7 +38,8 @@ async function checkCertification(
   ctx: Context,
   policy: AccessPolicy,
   args: CertificationArguments,
-  kind?: string,
+  /** Renew's kind (the request must name it); undefined for Certify. */
+  renewKind?: string,
 ): Promise<Certification> {
   const certifier = requireCertifier(ctx, policy);
   const now = txTime(ctx);
@@ -46,16 +47,23 @@ async function checkCertification(
   const commitment = parseCommitment(args.commitment, now);
   const checked = checkCertificationRequest(
     args.requestJws,
-    { personId, publicKey, certifier, ...(kind === undefined ? {} : { kind }) },
+    { personId, publicKey, certifier, ...(renewKind === undefined ? {} : { kind: renewKind }) },
     now.seconds,
   );
   const request = { ...checked, jws: args.requestJws as string };
   const usedKey = requestKey(ctx, request.requestId);
+  // Certify skips this read on its happy path (one state round trip fewer, docs/performance.md): a request
+  // names its person, certifier and kind, so once used, by Certify or Renew, its record exists, and records are
+  // never deleted; Certify refuses an existing record and only then asks which refusal it is.
+  if (renewKind !== undefined) await refuseUsedRequest(ctx, usedKey);
+  const recordKey = attestationKey(ctx, personId, certifier, request.payload.kind);
+  return { certifier, now, personId, commitment, request, recordKey, requestKey: usedKey };
+}
+
+async function refuseUsedRequest(ctx: Context, usedKey: string): Promise<void> {
   if (await stateExists(ctx, usedKey)) {
     throw new KycError('KYC_CONFLICT', 'this certification request has already been used');
   }
-  const recordKey = attestationKey(ctx, personId, certifier, request.payload.kind);
-  return { certifier, now, personId, commitment, request, recordKey, requestKey: usedKey };
 }
 
 function buildRecord(ctx: Context, c: Certification, previous: Attestation | undefined): Attestation {
@@ -103,6 +111,7 @@ async function writeCertification(ctx: Context, c: Certification, record: Attest
 export async function certify(ctx: Context, policy: AccessPolicy, args: CertificationArguments): Promise<string> {
   const c = await checkCertification(ctx, policy, args);
   if (await stateExists(ctx, c.recordKey)) {
+    await refuseUsedRequest(ctx, c.requestKey);
     throw new KycError('KYC_CONFLICT', recordExistsDetail(c.request.payload.kind, c.certifier));
   }
   const record = buildRecord(ctx, c, undefined);
