@@ -68,8 +68,9 @@ CORE_VM_ENDPOINT=
 EOF
   # Go's pprof for profiling (docs/performance.md): only when asked, on loopback, at the operations port + 1000.
   if [ "${KYC_PEER_PPROF:-}" = 1 ]; then
+    local ops_port=${NODE_OPS_PORT[$peer]}
     printf 'CORE_PEER_PROFILE_ENABLED=true\nCORE_PEER_PROFILE_LISTENADDRESS=127.0.0.1:%s\n' \
-      $((NODE_OPS_PORT[$peer] + 1000)) >>"$home/env"
+      $((ops_port + 1000)) >>"$home/env"
   fi
 }
 
