@@ -27,6 +27,12 @@ interface ScaleRow {
   readonly operations: Record<string, { tps: number; p50: number; p95: number; p99: number; failures: number }>;
 }
 
+/** The loader's own state beside the ledger: owner-only, like everything under network/data. */
+function writeOwnerOnly(path: string, text: string): void {
+  writeFileSync(path, text, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
 function option(argv: readonly string[], name: string, fallback: string): string {
   const i = argv.indexOf(`--${name}`);
   return i < 0 ? fallback : (argv[i + 1] ?? '');
@@ -93,12 +99,12 @@ async function main(): Promise<void> {
           clearInterval(progress);
         });
         loaded += loadedNow.length;
-        writeFileSync(stateFile, String(loaded));
+        writeOwnerOnly(stateFile, String(loaded));
         // Reads pick people from across the whole loaded range: keep a spread sample (at most 4000).
         const step = Math.max(1, Math.floor(loadedNow.length / 2000));
         for (let i = 0; i < loadedNow.length; i += step) sample.push(loadedNow[i]?.person.id ?? '');
         while (sample.length > 4000) sample.splice(Math.floor(Math.random() * sample.length), 1);
-        writeFileSync(sampleFile, JSON.stringify(sample.filter((id) => id !== '')));
+        writeOwnerOnly(sampleFile, JSON.stringify(sample.filter((id) => id !== '')));
         process.stderr.write(`  loaded in ${result.seconds.toFixed(0)} s, ${String(result.failures)} failed\n`);
       }
       const perAttestation = missing > 0 ? (ledgerBytes(instance, 'peer0.bank') - bytesBefore) / missing : Number.NaN;
@@ -129,7 +135,7 @@ async function main(): Promise<void> {
         await measure('Certify', () => certifyOne(asCertifier, [])),
       ]);
       loaded += Math.round((operations.Certify?.tps ?? 0) * windowSeconds);
-      writeFileSync(stateFile, String(loaded));
+      writeOwnerOnly(stateFile, String(loaded));
       rows.push({ attestations: size, ledgerBytesPerAttestation: perAttestation, operations });
       printRow(rows[rows.length - 1] as ScaleRow, rows.length === 1);
     }
