@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { certifyPerson } from '../demo/src/flow';
 import { trustBundleFromNetwork } from '../gateway/src/fabric/trust-bundle';
 import { loadNetworkConfig, networkConfigPath, serviceOf } from '../gateway/src/fabric';
@@ -6,7 +5,7 @@ import {
   buildPresentation,
   certifierClient,
   createCertificationRequest,
-  personKeyFromPrivateKey,
+  generatePersonKey,
   submitPresentation,
   verifyRegistration,
   type Credential,
@@ -25,8 +24,6 @@ import type { BenchServices } from './service-processes';
  */
 
 const CLAIMS = { given_name: 'Bench', family_name: 'Mark', birthdate: '1990-01-01' };
-const newPersonKey = (): PersonKey =>
-  personKeyFromPrivateKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
 
 interface Person {
   readonly key: PersonKey;
@@ -47,7 +44,7 @@ export async function httpPaths(services: BenchServices, people: number): Promis
   const trustedCas = trustBundleFromNetwork(networkConfigPath(), [serviceOf(config, 'bank').mspId]);
   const certified: Person[] = [];
   await runBounded('certifying the people who present', people, 8, async () => {
-    const key = newPersonKey();
+    const key = generatePersonKey();
     const { credential } = await certifyPerson({
       certifierUrl: services.certifierUrl,
       officer: services.certOfficer,
@@ -80,7 +77,7 @@ export async function httpPaths(services: BenchServices, people: number): Promis
     async preparePendingCertifications(count, inFlight) {
       const made: string[] = [];
       await runBounded('preparing pending certifications', count, inFlight, async () => {
-        const key = newPersonKey();
+        const key = generatePersonKey();
         const { nonce, certifier: mspId } = await certifier.requestNonce();
         const request = await createCertificationRequest({
           key,
