@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadNetworkConfig, networkConfigPath, orgOf } from '../gateway/src/fabric';
-import { softwareIdentity } from './software-user';
+import { softwareIdentityDir } from './software-user';
 
 /**
  * `./kyc bench caliper`: Hyperledger Caliper 0.6 (`fabric:fabric-gateway` binding) against the local
@@ -37,8 +37,14 @@ function writeJson(path: string, value: unknown): void {
 }
 
 async function identity(org: string, user: string, name: string) {
-  const { certPath, keyPath } = await softwareIdentity(org, user);
-  return { name, clientPrivateKey: { path: keyPath }, clientSignedCert: { path: certPath } };
+  const msp = await softwareIdentityDir(org, user);
+  const key = readdirSync(join(msp, 'keystore')).find((f) => f.endsWith('_sk'));
+  if (key === undefined) throw new Error(`no key in ${msp}/keystore`);
+  return {
+    name,
+    clientPrivateKey: { path: join(msp, 'keystore', key) },
+    clientSignedCert: { path: join(msp, 'signcerts', 'cert.pem') },
+  };
 }
 
 async function main(): Promise<void> {

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { certifyPerson } from '../demo/src/flow';
 import { trustBundleFromNetwork } from '../gateway/src/fabric/trust-bundle';
 import { loadNetworkConfig, networkConfigPath, serviceOf } from '../gateway/src/fabric';
@@ -5,7 +6,7 @@ import {
   buildPresentation,
   certifierClient,
   createCertificationRequest,
-  generatePersonKey,
+  personKeyFromPrivateKey,
   submitPresentation,
   verifyRegistration,
   type Credential,
@@ -24,6 +25,8 @@ import type { BenchServices } from './service-processes';
  */
 
 const CLAIMS = { given_name: 'Bench', family_name: 'Mark', birthdate: '1990-01-01' };
+const newPersonKey = (): PersonKey =>
+  personKeyFromPrivateKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
 
 interface Person {
   readonly key: PersonKey;
@@ -44,7 +47,7 @@ export async function httpPaths(services: BenchServices, people: number): Promis
   const trustedCas = trustBundleFromNetwork(networkConfigPath(), [serviceOf(config, 'bank').mspId]);
   const certified: Person[] = [];
   await runBounded('certifying the people who present', people, 8, async () => {
-    const key = generatePersonKey();
+    const key = newPersonKey();
     const { credential } = await certifyPerson({
       certifierUrl: services.certifierUrl,
       officer: services.certOfficer,
@@ -77,7 +80,7 @@ export async function httpPaths(services: BenchServices, people: number): Promis
     async preparePendingCertifications(count, inFlight) {
       const made: string[] = [];
       await runBounded('preparing pending certifications', count, inFlight, async () => {
-        const key = generatePersonKey();
+        const key = newPersonKey();
         const { nonce, certifier: mspId } = await certifier.requestNonce();
         const request = await createCertificationRequest({
           key,

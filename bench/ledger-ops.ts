@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Gateway } from '@hyperledger/fabric-gateway';
-import type { NetworkConfig } from '../gateway/src/fabric';
-import { newKycLedger, type KycLedger } from '../gateway/src/ledger/kyc-ledger';
+import type { KycLedger } from '../gateway/src/ledger/kyc-ledger';
 import {
   certificationRequest,
   commitmentFor,
@@ -12,12 +10,6 @@ import {
 } from '../protocol/testing/simulated-person';
 
 /** The ledger operations the benchmarks repeat: a fresh person certified, a certified person verified. */
-
-/** The kyc ledger client of one connected identity of organisation `mspId`. */
-export function benchLedger(config: NetworkConfig, gateway: Gateway, mspId: string): KycLedger {
-  const contract = gateway.getNetwork(config.channel).getContract(config.chaincodes.kyc ?? 'kyc');
-  return newKycLedger({ contract, gateway, channel: config.channel, mspId });
-}
 
 /** A person certified in a Certify row: what the verification rows present and read. */
 export interface Certified {

@@ -4,9 +4,9 @@ import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Contract } from '@hyperledger/fabric-gateway';
 import { connectUser, loadNetworkConfig, networkConfigPath, openNetworkHsm } from '../gateway/src/fabric';
-import type { KycLedger } from '../gateway/src/ledger/kyc-ledger';
+import { newKycLedger, type KycLedger } from '../gateway/src/ledger/kyc-ledger';
 import { cpuPerOp, cpuSampler, type CpuSample } from './cpu';
-import { benchLedger, certifyOne, verifyOne, type Certified } from './ledger-ops';
+import { certifyOne, verifyOne, type Certified } from './ledger-ops';
 import { httpPaths, type HttpPaths } from './http-rows';
 import { percentile, runWindow } from './load';
 import { writeCharts } from './report/charts';
@@ -252,15 +252,22 @@ async function main(): Promise<void> {
   const verifier = await connectUser(hsm, config, 'BankMSP', 'verifier1');
   const officerSoftware = await connectSoftwareUser(config, 'certifier', 'CertifierMSP', 'officer1');
   let services: BenchServices | undefined;
+  const ledgerFor = (gateway: typeof officer.gateway, mspId: string): KycLedger =>
+    newKycLedger({
+      contract: gateway.getNetwork(config.channel).getContract('kyc'),
+      gateway,
+      channel: config.channel,
+      mspId,
+    });
   try {
     const certified: Certified[] = [];
     const baseline = officer.gateway.getNetwork(config.channel).getContract('baseline');
     let paths: HttpPaths | undefined;
     const specs = [
       ...ledgerRows(
-        benchLedger(config, officer.gateway, 'CertifierMSP'),
-        benchLedger(config, officerSoftware.gateway, 'CertifierMSP'),
-        benchLedger(config, verifier.gateway, 'BankMSP'),
+        ledgerFor(officer.gateway, 'CertifierMSP'),
+        ledgerFor(officerSoftware.gateway, 'CertifierMSP'),
+        ledgerFor(verifier.gateway, 'BankMSP'),
         baseline,
         certified,
       ),

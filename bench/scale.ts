@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { connectUser, loadNetworkConfig, networkConfigPath, openNetworkHsm } from '../gateway/src/fabric';
-import { benchLedger, certifyOne, type Certified } from './ledger-ops';
+import { newKycLedger, type KycLedger } from '../gateway/src/ledger/kyc-ledger';
+import { certifyOne, type Certified } from './ledger-ops';
 import { percentile, runBounded, runWindow } from './load';
 
 /**
@@ -65,8 +66,15 @@ async function main(): Promise<void> {
   const hsm = await openNetworkHsm(config);
   const officer = await connectUser(hsm, config, 'CertifierMSP', 'officer1');
   const verifier = await connectUser(hsm, config, 'BankMSP', 'verifier1');
-  const asCertifier = benchLedger(config, officer.gateway, 'CertifierMSP');
-  const asBank = benchLedger(config, verifier.gateway, 'BankMSP');
+  const ledger = (c: typeof officer, mspId: string): KycLedger =>
+    newKycLedger({
+      contract: c.gateway.getNetwork(config.channel).getContract('kyc'),
+      gateway: c.gateway,
+      channel: config.channel,
+      mspId,
+    });
+  const asCertifier = ledger(officer, 'CertifierMSP');
+  const asBank = ledger(verifier, 'BankMSP');
   const rows: ScaleRow[] = [];
   try {
     let loaded = existsSync(stateFile) ? Number(readFileSync(stateFile, 'utf8')) || 0 : 0;

@@ -16,12 +16,9 @@ import { loadNetworkConfig, networkConfigPath, serviceOf } from '../gateway/src/
 
 const ROOT = resolve(__dirname, '../..');
 
-/**
- * The services' limits for a load generator: one client address makes every request, so per-client caps go
- * up, and the load's people are certified without documents (level 1), which the bank accepts for the run.
- * The fault suite (chaos.ts) runs `./kyc start`'s services with these too.
- */
-export const LOAD_SERVICE_LIMITS: Readonly<Record<string, string>> = {
+/** One client address makes all the load: per-client caps go up; the load's people are certified at level 1. */
+export const BENCH_SERVICE_ENV: Readonly<Record<string, string>> = {
+  KYC_LOG_LEVEL: 'warn',
   KYC_RATE_LIMIT: '1000000',
   KYC_MAX_NONCES_PER_CLIENT: '10000',
   KYC_MAX_OPEN_REGISTRATIONS_PER_OFFICER: '100000',
@@ -61,7 +58,7 @@ function profilerArgs(): string[] {
   return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 }
 
-/** Starts both services with `env` added to LOAD_SERVICE_LIMITS; stops them again if they do not come up. */
+/** Starts both services with `env` added to BENCH_SERVICE_ENV; stops them again if they do not come up. */
 export async function startBenchServices(
   label: string,
   portShift: number,
@@ -73,8 +70,7 @@ export async function startBenchServices(
     spawn('node', [...profilerArgs(), join(ROOT, 'dist/services/src', service, 'main.js')], {
       env: {
         ...process.env,
-        KYC_LOG_LEVEL: 'warn',
-        ...LOAD_SERVICE_LIMITS,
+        ...BENCH_SERVICE_ENV,
         ...env,
         KYC_PORT: String(shiftedPort(service, portShift)),
         KYC_DATA_DIR: join(dir, service),

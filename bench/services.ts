@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { openRegistration, scanRegistration } from '../demo/src/flow';
 import { trustBundleFromNetwork } from '../gateway/src/fabric/trust-bundle';
 import { loadNetworkConfig, networkConfigPath, serviceOf } from '../gateway/src/fabric';
@@ -6,7 +7,7 @@ import {
   certifierClient,
   createCertificationRequest,
   credentialFromApproval,
-  generatePersonKey,
+  personKeyFromPrivateKey,
   submitPresentation,
   type Credential,
   type PersonKey,
@@ -64,7 +65,7 @@ async function timed<T>(mode: Mode, operation: string, task: () => Promise<T>): 
 
 /** One person through both services; each timed step is what a client waits for. */
 async function onePerson(s: Services, trust: Record<string, string[]>): Promise<void> {
-  const key: PersonKey = generatePersonKey();
+  const key: PersonKey = personKeyFromPrivateKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
   const { claims, evidence } = await uniqueDocumentHolder();
   const certifier = certifierClient(s.certifierUrl);
   const { id, pending, nonceAnswer } = await timed(s.mode, 'certification submit (nonce + submit)', async () => {

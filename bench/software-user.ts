@@ -16,21 +16,12 @@ import { orgOf, type NetworkConfig } from '../gateway/src/fabric';
 const ROOT = resolve(__dirname, '../..');
 const run = promisify(execFile);
 
-/** Where a software twin's certificate and key are (`network.sh software-identity` prints its MSP dir). */
-export interface SoftwareIdentityFiles {
-  readonly certPath: string;
-  readonly keyPath: string;
-}
-
-/** Enrolls (once) the software twin of `user` of `org` and returns its certificate and key files. */
-export async function softwareIdentity(org: string, user: string): Promise<SoftwareIdentityFiles> {
+/** Enrolls (once) the software twin of `user` of `org` and returns its MSP directory. */
+export async function softwareIdentityDir(org: string, user: string): Promise<string> {
   const { stdout } = await run('bash', [join(ROOT, 'network/network.sh'), 'software-identity', org, user], {
     cwd: ROOT,
   });
-  const msp = stdout.trim().split('\n').pop() ?? '';
-  const keyFile = readdirSync(join(msp, 'keystore')).find((name) => name.endsWith('_sk'));
-  if (keyFile === undefined) throw new Error(`no key in ${msp}/keystore`);
-  return { certPath: join(msp, 'signcerts', 'cert.pem'), keyPath: join(msp, 'keystore', keyFile) };
+  return stdout.trim().split('\n').pop() ?? '';
 }
 
 export interface SoftwareUser {
@@ -40,14 +31,16 @@ export interface SoftwareUser {
 
 /** Connects the software twin of `user` of `org` (an org key of topology.json, e.g. certifier) to its first peer. */
 export async function connectSoftwareUser(config: NetworkConfig, org: string, mspId: string, user: string) {
-  const { certPath, keyPath } = await softwareIdentity(org, user);
+  const msp = await softwareIdentityDir(org, user);
+  const keyFile = readdirSync(join(msp, 'keystore')).find((name) => name.endsWith('_sk'));
+  if (keyFile === undefined) throw new Error(`no key in ${msp}/keystore`);
   const peer = orgOf(config, mspId).peers[0];
   if (peer === undefined) throw new Error(`${mspId} has no peer`);
   const client = newGrpcClient(peer.endpoint, readFileSync(peer.tlsRootCertPath));
   const gateway = connect({
     client,
-    identity: { mspId, credentials: readFileSync(certPath) },
-    signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(keyPath))),
+    identity: { mspId, credentials: readFileSync(join(msp, 'signcerts', 'cert.pem')) },
+    signer: signers.newPrivateKeySigner(createPrivateKey(readFileSync(join(msp, 'keystore', keyFile)))),
   });
   return {
     gateway,

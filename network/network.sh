@@ -518,13 +518,13 @@ cmd_software_identity() {
   msp="$DATA_DIR/software-identities/$org/$user/msp"
   if [ ! -f "$msp/signcerts/cert.pem" ]; then
     ca_ready "$org" || die "software-identity: ca.$org is not running (network.sh up)"
-    local id log="$LOG_DIR/software-identity.log"
     secret=$(rand_hex 16)
-    id="$user-sw-$(rand_hex 4)"
     rm -rf "$msp"
     local args=(register -u "$(ca_url "$org")" --mspdir "$(user_msp "$org" registrar)"
-      --id.name "$id" --id.secret "$secret" --id.type client --id.maxenrollments 1)
+      --id.name "$user-sw-$(rand_hex 4)" --id.secret "$secret" --id.type client --id.maxenrollments 1)
     [ -z "${USER_ATTRS[$org/$user]}" ] || args+=(--id.attrs "${USER_ATTRS[$org/$user]}")
+    local log="$LOG_DIR/software-identity.log" id
+    id=${args[6]}
     mkdir -p "$LOG_DIR"
     ca_client "$org" "$(client_home "$org" "$(clients_token "$org")")" "${args[@]}" >>"$log" 2>&1 ||
       die "software-identity: registering $id at ca.$org failed (see $log)"

@@ -4,7 +4,7 @@
  * (selective disclosure + consent, encrypted to the bank). No HSM: node:crypto, jose, pngjs and jsQR.
  * The CLI (`cli.ts`) is a thin layer over these functions.
  */
-export { KEY_FILE, createPersonKey, generatePersonKey, loadPersonKey, personKeyFromPrivateKey } from './keys';
+export { KEY_FILE, createPersonKey, loadPersonKey, personKeyFromPrivateKey } from './keys';
 export type { PersonKey } from './keys';
 export {
   MAX_REQUEST_LIFETIME_SECONDS,

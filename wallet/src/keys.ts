@@ -36,11 +36,6 @@ export function personKeyFromPrivateKey(privateKey: KeyObject): PersonKey {
   };
 }
 
-/** A new P-256 key held in memory only: for tests, benchmarks and simulated people (the wallet keeps its key in a file). */
-export function generatePersonKey(): PersonKey {
-  return personKeyFromPrivateKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
-}
-
 /**
  * Generates a new P-256 key and writes it to `<walletDir>/key.pem` (PKCS#8 PEM, mode 0600; the directory is
  * created with mode 0700). Never overwrites an existing key: losing it means losing every credential.

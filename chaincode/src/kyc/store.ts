@@ -16,20 +16,6 @@ export async function readAttestation(ctx: Context, key: string): Promise<Attest
   return bytes.length === 0 ? undefined : parseStoredAttestation(bytes);
 }
 
-/**
- * The attestation stored under `key` as its stored JSON text (checked like {@link readAttestation}), or
- * `undefined`. It was written as deterministic JSON by the one codec, so the text is what serialising the
- * parsed record again would give, without the cost (docs/performance.md).
- *
- * @throws KycError KYC_INTERNAL when the stored value is not an attestation.
- */
-export async function readAttestationJson(ctx: Context, key: string): Promise<string | undefined> {
-  const bytes = await ctx.stub.getState(key);
-  if (bytes.length === 0) return undefined;
-  parseStoredAttestation(bytes);
-  return Buffer.from(bytes).toString('utf8');
-}
-
 /** Writes `record` under `key`. */
 export async function writeAttestation(ctx: Context, key: string, record: Attestation): Promise<void> {
   await ctx.stub.putState(key, marshal(record));

@@ -6,7 +6,6 @@ import {
   type Contract,
   type Gateway,
   type ProposalOptions,
-  type Status,
   type Transaction,
 } from '@hyperledger/fabric-gateway';
 import {
@@ -130,10 +129,9 @@ const STATUS_PROBE_MS = 3_000;
 
 /** A commit-status request for `transactionId`, asked as the gateway's own identity (signed when sent). */
 function commitOf(gateway: KycLedgerOptions['gateway'], channel: string, transactionId: string): Commit {
-  const { mspId, credentials } = gateway.getIdentity();
   const identity = new msp.SerializedIdentity();
-  identity.setMspid(mspId);
-  identity.setIdBytes(credentials);
+  identity.setMspid(gateway.getIdentity().mspId);
+  identity.setIdBytes(gateway.getIdentity().credentials);
   const request = new gatewayProtos.CommitStatusRequest();
   request.setChannelId(channel);
   request.setTransactionId(transactionId);
@@ -151,21 +149,23 @@ function commitOf(gateway: KycLedgerOptions['gateway'], channel: string, transac
  * status is asked first, and a transaction that committed earlier is answered from it.
  */
 async function submitAndWait(transaction: Transaction, alreadyCommitted: () => Commit): Promise<Uint8Array> {
-  let status: Status | undefined;
-  for (let attempt = 1; status === undefined; attempt++) {
+  let commit: Commit | undefined;
+  for (let attempt = 1; commit === undefined; attempt++) {
     try {
-      status = await (await transaction.submit()).getStatus();
+      commit = await transaction.submit();
     } catch (err) {
       if (!orderingUnavailable(err)) throw err;
-      // The probe's answer, when there is one, is the status itself: it is not asked for again.
-      status = await alreadyCommitted()
-        .getStatus({ deadline: Date.now() + STATUS_PROBE_MS })
-        .catch(() => undefined);
-      if (status !== undefined) break;
+      const earlier = alreadyCommitted();
+      const known = await earlier.getStatus({ deadline: Date.now() + STATUS_PROBE_MS }).catch(() => undefined);
+      if (known !== undefined) {
+        commit = earlier;
+        break;
+      }
       if (attempt >= ORDERING_ATTEMPTS) throw err;
       await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
     }
   }
+  const status = await commit.getStatus();
   if (!status.successful) {
     throw new CommitError({
       code: status.code,
