@@ -11,7 +11,7 @@ Usage: network/install.sh [--force] [--help]
 
 Installs the local network's prerequisites, idempotently:
   apt packages   softhsm2 opensc jq curl iproute2 shellcheck postgresql-15 fonts-ocr-b chromium  (skipped when already installed)
-  Fabric v3.1.1  peer orderer configtxgen osnadmin   (go install -tags pkcs11)
+  Fabric v3.1.1  peer orderer configtxgen configtxlator osnadmin   (go install -tags pkcs11)
   fabric-ca 1.5.22 fabric-ca-server fabric-ca-client   (go install -tags pkcs11)
 
 Binaries go to network/bin/ (git-ignored); the build is skipped when
@@ -40,7 +40,7 @@ bin_dir="$here/bin"
 FABRIC_VERSION=v1.4.0-rc1.0.20250510200036-435a7f1a780a
 FABRIC_TAG=v3.1.1
 FABRIC_CA_VERSION=v1.5.22
-pins="fabric=$FABRIC_TAG($FABRIC_VERSION) fabric-ca=$FABRIC_CA_VERSION tags=pkcs11"
+pins="fabric=$FABRIC_TAG($FABRIC_VERSION) fabric-ca=$FABRIC_CA_VERSION tags=pkcs11 tools=configtxlator"
 
 step() { printf '==> %s\n' "$*"; }
 
@@ -87,10 +87,11 @@ build_fabric_binaries() {
   rm -f "$bin_dir/VERSIONS"
   local log="$bin_dir/build.log" start=$SECONDS
   export GOBIN="$bin_dir" GOTOOLCHAIN=local CGO_ENABLED=1
-  step "building Fabric $FABRIC_TAG (peer, orderer, configtxgen, osnadmin) with -tags pkcs11 (a few minutes cold); log: network/bin/build.log"
+  step "building Fabric $FABRIC_TAG (peer, orderer, configtxgen, configtxlator, osnadmin) with -tags pkcs11 (a few minutes cold); log: network/bin/build.log"
   if ! go_install_pinned fabric github.com/hyperledger/fabric "$FABRIC_VERSION" \
       github.com/hyperledger/fabric/cmd/peer github.com/hyperledger/fabric/cmd/orderer \
-      github.com/hyperledger/fabric/cmd/configtxgen github.com/hyperledger/fabric/cmd/osnadmin >"$log" 2>&1; then
+      github.com/hyperledger/fabric/cmd/configtxgen github.com/hyperledger/fabric/cmd/configtxlator \
+      github.com/hyperledger/fabric/cmd/osnadmin >"$log" 2>&1; then
     echo "install.sh: building Fabric failed; last lines of network/bin/build.log:" >&2
     tail -n 30 "$log" >&2
     exit 1

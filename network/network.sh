@@ -10,6 +10,8 @@ umask 077
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib/common.sh
 . "$here/lib/common.sh"
+# shellcheck source=lib/lab.sh
+. "$here/lib/lab.sh"
 # shellcheck source=lib/topology.sh
 . "$here/lib/topology.sh"
 # shellcheck source=lib/hsm.sh
@@ -28,6 +30,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib/channel.sh"
 # shellcheck source=lib/chaincode.sh
 . "$here/lib/chaincode.sh"
+# shellcheck source=lib/org.sh
+. "$here/lib/org.sh"
 # shellcheck source=lib/netjson.sh
 . "$here/lib/netjson.sh"
 # shellcheck source=lib/status.sh
@@ -38,7 +42,9 @@ usage() {
 Usage: network/network.sh <command> [options]      (network/network.sh <command> --help for details)
 
 Commands:
-  up [--bft]        start the network (idempotent; resumes a stopped one)
+  up [--bft] [--hosts]
+                    start the network (idempotent; resumes a stopped one); --hosts: each organisation
+                    on a host of its own (a network namespace), see up --help
   down              stop every process of the instance, keep all data
   clean             stop everything and delete the instance's data, logs, crypto and HSM tokens
   status            health of every node and chaincode server; exit 1 if anything is down
@@ -46,7 +52,11 @@ Commands:
   restart <node>    stop one peer, orderer or chaincode server (if it runs) and start it again (data kept)
   kill <node>       SIGKILL one peer, orderer or chaincode server, as a crash would (fault tests)
   leader            print the ordering leader of the channel (Raft or SmartBFT), e.g. orderer2.orderer
+  link <org> down|up
+                    namespaced topology only: cut or restore the link of an organisation's host
   deploy            build and (re)deploy the chaincodes if the build changed; restart their servers
+  org add|remove|suspend|resume|list ...
+                    grow or shrink the consortium on the running channel (network.sh org --help)
   admin <org> ...   run the peer CLI as <org>'s Admin (e.g. admin bank channel getinfo -c kyc)
   software-identity <org> <user>
                     enroll a software-key twin of a client user, for benchmarks only (prints its MSP dir)
@@ -59,7 +69,7 @@ USAGE
 
 usage_up() {
   cat <<'USAGE'
-Usage: network/network.sh up [--bft]
+Usage: network/network.sh up [--bft] [--hosts]
 
 Brings the instance up, doing only what is missing:
   1. network/install.sh (apt packages, Fabric binaries; skipped when present)
@@ -67,13 +77,19 @@ Brings the instance up, doing only what is missing:
   3. starts the 3 fabric-ca servers; on first run generates all crypto (node keys inside SoftHSM2)
   4. starts 3 Raft orderers (4 SmartBFT orderers with --bft) and the 3 peers
   5. creates channel kyc and joins every node (first run only)
-  6. deploys chaincodes kyc, tickets and baseline (again only when the build changed) and starts their servers
+  6. deploys chaincodes kyc, tickets and baseline (again only when the build changed) and starts their servers;
+     on a new channel, records the organisations' roles on the ledger (kyc FoundConsortium)
   7. writes crypto-config/generated/<instance>/network.json and prints the endpoints
 
 On a running, healthy instance it does nothing. A taken port, a failed build or a node failing its health
 check stops the command with the node's name and log, and stops whatever this run started.
 
   --bft   use 4 SmartBFT orderers (only when the instance is created; it then stays BFT)
+  --hosts each organisation on a host of its own: a Linux network namespace kl-<org> with its own address
+          in $KYC_LAB_SUBNET (default 10.213.0.0/24) and host name <org>.kyc.lab (in its TLS certificates),
+          joined by a bridge in namespace kl-bridge; clients run in a namespace (kl-ops, or an org's own).
+          The host gets a blackhole route for the subnet before any lab address exists; down and clean
+          remove the namespaces, then the route. Needs root. Only at creation; one such instance at a time.
 USAGE
 }
 
@@ -100,8 +116,8 @@ CONSENSUS=etcdraft
 PORT_OFFSET=0
 
 # Reads (or, for a new instance, decides) the consensus type and port offset, then loads the topology.
-resolve_instance() { # <want bft: true|false>
-  local want_bft=$1 stored_consensus="" stored_offset=""
+resolve_instance() { # <want bft: true|false> [<want hosts: true|false>]
+  local want_bft=$1 want_hosts=${2:-false} stored_consensus="" stored_offset=""
   if [ -f "$INSTANCE_STATE" ]; then
     stored_consensus=$(sed -n 's/^CONSENSUS=//p' "$INSTANCE_STATE")
     stored_offset=$(sed -n 's/^PORT_OFFSET=//p' "$INSTANCE_STATE")
@@ -109,12 +125,16 @@ resolve_instance() { # <want bft: true|false>
   if [ -n "$stored_consensus" ]; then
     CONSENSUS=$stored_consensus
     PORT_OFFSET=$stored_offset
+    [ "$(sed -n 's/^HOSTS=//p' "$INSTANCE_STATE")" != true ] || HOSTS=true
+    [ "$want_hosts" != true ] || $HOSTS ||
+      die "instance $INSTANCE was created on loopback; run \`network.sh clean\` before \`up --hosts\`"
     [ "$want_bft" != true ] || [ "$CONSENSUS" = BFT ] ||
       die "instance $INSTANCE was created with $CONSENSUS; run \`network.sh clean\` before \`up --bft\`"
     [ -z "${KYC_PORT_OFFSET:-}" ] || [ "$KYC_PORT_OFFSET" = "$PORT_OFFSET" ] ||
       die "instance $INSTANCE was created with KYC_PORT_OFFSET=$PORT_OFFSET (got $KYC_PORT_OFFSET); clean it to change"
   else
     [ "$want_bft" != true ] || CONSENSUS=BFT
+    HOSTS=$want_hosts
     PORT_OFFSET=${KYC_PORT_OFFSET:-0}
   fi
   if [[ ! "$PORT_OFFSET" =~ ^[0-9]+$ ]] || ((PORT_OFFSET > 46000)); then
@@ -125,7 +145,7 @@ resolve_instance() { # <want bft: true|false>
 
 save_instance_state() {
   mkdir -p "$DATA_DIR"
-  printf 'CONSENSUS=%s\nPORT_OFFSET=%s\n' "$CONSENSUS" "$PORT_OFFSET" >"$INSTANCE_STATE"
+  printf 'CONSENSUS=%s\nPORT_OFFSET=%s\nHOSTS=%s\n' "$CONSENSUS" "$PORT_OFFSET" "$HOSTS" >"$INSTANCE_STATE"
 }
 
 # One command at a time per instance.
@@ -148,7 +168,7 @@ need_tools() {
   done
   ((${#missing[@]} == 0)) || die "missing tools: ${missing[*]} (run network/install.sh)"
   local bin
-  for bin in peer orderer configtxgen osnadmin fabric-ca-server fabric-ca-client; do
+  for bin in peer orderer configtxgen configtxlator osnadmin fabric-ca-server fabric-ca-client; do
     [ -x "$BIN_DIR/$bin" ] || die "missing $BIN_DIR/$bin (run network/install.sh)"
   done
 }
@@ -249,17 +269,18 @@ help_or_no_args() { # <command> <args...>
 }
 
 cmd_up() {
-  local bft=false arg
+  local bft=false hosts=false arg
   for arg in "$@"; do
     case "$arg" in
       --bft) bft=true ;;
+      --hosts) hosts=true ;;
       -h | --help) usage_up && return 0 ;;
       *) die "up: unknown option '$arg' (try up --help)" ;;
     esac
   done
   take_lock
   local t0=$EPOCHREALTIME
-  resolve_instance "$bft"
+  resolve_instance "$bft" "$hosts"
   if instance_healthy; then
     step "instance $INSTANCE is running and healthy; nothing to do"
     # Cheap, and brings a topology change that needs no node (e.g. a service's port) to the clients.
@@ -271,9 +292,15 @@ cmd_up() {
   fi
   trap on_up_exit EXIT
   trap 'exit 130' INT TERM
-  step "instance $INSTANCE ($CONSENSUS, port offset $PORT_OFFSET)"
+  step "instance $INSTANCE ($CONSENSUS, port offset $PORT_OFFSET$($HOSTS && printf ', an organisation per namespace'))"
   reset_incomplete_instance
   secure_instance_dirs
+  if $HOSTS; then
+    mkdir -p "$DATA_DIR"
+    save_instance_state
+    step "lab: blackhole route for $LAB_SUBNET, bridge namespace, a namespace per organisation"
+    lab_up
+  fi
   stop_unhealthy_nodes
   local missing all
   mapfile -t all < <(all_nodes)
@@ -308,6 +335,8 @@ cmd_up() {
   wait_for_ordering "$CHANNEL"
   info "channel $CHANNEL has an ordering leader"
   deploy_chaincodes
+  consortium_found
+  wait_for_gossip 60
   write_network_json "$CONSENSUS"
   trap - EXIT INT TERM
   step "instance $INSTANCE is up ($(elapsed_since "$t0") s); network.json: $(network_json)"
@@ -339,6 +368,7 @@ cmd_deploy() {
   trap on_up_exit EXIT
   build_typescript
   deploy_chaincodes
+  consortium_found
   write_network_json "$CONSENSUS"
   trap - EXIT
 }
@@ -366,6 +396,7 @@ cmd_down() {
   resolve_instance false
   step "stopping instance $INSTANCE (data kept)"
   stop_instance
+  lab_down
   step "instance $INSTANCE is down"
 }
 
@@ -375,6 +406,7 @@ cmd_clean() {
   resolve_instance false
   step "cleaning instance $INSTANCE"
   stop_instance
+  lab_down
   rm -rf "$DATA_DIR" "$LOG_DIR" "$CRYPTO_DIR"
   rm -f "$LOCK_FILE"
   step "instance $INSTANCE removed (data, logs, crypto, HSM tokens)"
@@ -467,6 +499,20 @@ cmd_kill() {
   info "$1 killed (SIGKILL, pid $pid)"
 }
 
+usage_link() {
+  printf 'Usage: network/network.sh link <org> down|up\n\nNamespaced topology (up --hosts) only: takes the link between <org>'"'"'s host (namespace kl-<org>) and the\nbridge down, or up again. Its processes keep running, unreachable, as behind a cut cable (fault tests).\n'
+}
+
+cmd_link() {
+  ! is_help "${1:-}" || { usage_link && return 0; }
+  [ $# -eq 2 ] || die "link takes <org> down|up (try link --help)"
+  resolve_instance false
+  [ -n "${ORG_MSP[$1]:-}" ] || die "link: '$1' is not an organisation of instance $INSTANCE (${ORGS[*]})"
+  [[ "$2" == up || "$2" == down ]] || die "link: say down or up (got '$2')"
+  lab_link "$1" "$2"
+  info "link of $1's host ($(lab_ns "$1")) is $2"
+}
+
 usage_leader() {
   printf 'Usage: network/network.sh leader\n\nPrints the orderer that leads the channel now (its Raft or SmartBFT is_leader metric); exit 1 when none does.\n'
 }
@@ -535,6 +581,136 @@ cmd_software_identity() {
   printf '%s\n' "$msp"
 }
 
+usage_org() {
+  cat <<'USAGE'
+Usage: network/network.sh org <command> [options]
+
+  org add --name <org> --role certifier|bank [--msp <MSP id>]
+      Adds an organisation to the running channel: its fabric-ca, HSM tokens (keys generated inside), Admin,
+      one client user (officer1 or verifier1), peer0.<org> (anchor peer) and the servers of kyc and
+      baseline. The channel configuration update is computed with configtxlator and signed by a majority of
+      the existing organisations' Admins, each with its own HSM key; the new org approves the committed
+      chaincode definitions (no new sequence: the endorsement policy is the channel's MAJORITY, which
+      counts the new org); its role is then proposed and approved on the ledger by a majority of Admins.
+      network.json lists its service; start it with services/services.sh start (./kyc org add does).
+      Idempotent: a run that stopped halfway is finished by running it again.
+  org suspend --name <org>     a majority of the other organisations' Admins suspend its role on the
+                               ledger: a suspended certifier's records stop counting, a suspended bank
+                               cannot verify. Its nodes keep running.
+  org resume --name <org>      the counterpart of suspend
+  org remove --name <org>      removes an added organisation: role removed on the ledger, then a channel
+                               update (majority of Admins) takes it out; its nodes stop and its data,
+                               crypto and HSM tokens are deleted. Founding organisations cannot be removed.
+  org list                     organisations with their MSP, role on the ledger and peers
+
+<org> is lower-case letters and digits (e.g. certifier2); its MSP id defaults to Certifier2MSP.
+USAGE
+}
+
+# Parses --name/--role/--msp of `org <command>` into ORG_ARG_NAME, ORG_ARG_ROLE, ORG_ARG_MSP.
+parse_org_args() { # <command> <args...>
+  local command=$1
+  shift
+  ORG_ARG_NAME="" ORG_ARG_ROLE="" ORG_ARG_MSP=""
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --name | --role | --msp)
+        [ $# -ge 2 ] || die "org $command: $1 needs a value (try org --help)"
+        case "$1" in
+          --name) ORG_ARG_NAME=$2 ;;
+          --role) ORG_ARG_ROLE=$2 ;;
+          --msp) ORG_ARG_MSP=$2 ;;
+        esac
+        shift 2
+        ;;
+      *) die "org $command: unknown option '$1' (try org --help)" ;;
+    esac
+  done
+  [ -n "$ORG_ARG_NAME" ] || die "org $command: --name is required (try org --help)"
+  [[ "$ORG_ARG_NAME" =~ ^[a-z][a-z0-9]{1,15}$ ]] ||
+    die "org $command: --name must be 2 to 16 lower-case letters and digits, starting with a letter (got '$ORG_ARG_NAME')"
+}
+
+# The running instance, with its channel and every node healthy (org commands change a live channel).
+require_running_channel() {
+  if ! crypto_complete || [ ! -f "$(channel_dir)/joined" ]; then
+    die "instance $INSTANCE has no channel yet: run network.sh up"
+  fi
+  local node
+  for node in "${ORDERERS[@]}" "${PEERS[@]}" "${CC_SERVERS[@]}"; do
+    node_healthy "$node" || die "$node is not running or not healthy: run network.sh up first"
+  done
+}
+
+cmd_org() {
+  local command=${1:-}
+  [ $# -eq 0 ] || shift
+  case "$command" in
+    -h | --help | help) usage_org && return 0 ;;
+    add | remove | suspend | resume | list) ;;
+    "") die "org: which command? (try org --help)" ;;
+    *) die "org: unknown command '$command' (try org --help)" ;;
+  esac
+  ! is_help "${1:-}" || { usage_org && return 0; }
+  take_lock
+  resolve_instance false
+  if [ "$command" = list ]; then
+    [ $# -eq 0 ] || die "org list takes no arguments"
+    org_list
+    return 0
+  fi
+  parse_org_args "$command" "$@"
+  local org=$ORG_ARG_NAME
+  require_running_channel
+  case "$command" in
+    add)
+      [[ "$ORG_ARG_ROLE" == certifier || "$ORG_ARG_ROLE" == bank ]] ||
+        die "org add: --role must be certifier or bank (got '${ORG_ARG_ROLE:-nothing}')"
+      local msp=${ORG_ARG_MSP:-${org^}MSP}
+      [[ "$msp" =~ ^[A-Za-z][A-Za-z0-9.-]{0,63}$ ]] || die "org add: '$msp' is not an MSP id"
+      if [ -n "${ORG_MSP[$org]:-}" ] && ! org_is_added "$org"; then
+        die "org add: $org is a founding organisation of instance $INSTANCE"
+      fi
+      local other
+      for other in "${ORGS[@]}"; do
+        [ "$other" = "$org" ] || [ "${ORG_MSP[$other]}" != "$msp" ] || die "org add: $msp is already the MSP of $other"
+      done
+      if org_is_added "$org"; then
+        if [ "${ORG_ROLE[$org]}" != "$ORG_ARG_ROLE" ] || [ "${ORG_MSP[$org]}" != "$msp" ]; then
+          die "org add: $org was added as ${ORG_MSP[$org]} (${ORG_ROLE[$org]}); remove it first to change that"
+        fi
+      fi
+      trap on_up_exit EXIT
+      org_add "$org" "$ORG_ARG_ROLE" "$msp"
+      trap - EXIT
+      step "$org ($msp, $ORG_ARG_ROLE) is a member of channel $CHANNEL"
+      ;;
+    remove)
+      org_is_added "$org" || die "org remove: $org is not an added organisation of instance $INSTANCE (founding organisations stay)"
+      org_remove "$org"
+      step "$org removed from channel $CHANNEL"
+      ;;
+    suspend | resume)
+      [ -n "${ORG_ROLE[$org]:-}" ] || die "org $command: $org is not an organisation with a role (${APP_ORGS[*]})"
+      local status=active
+      [ "$command" = resume ] || status=suspended
+      step "$org: role ${ORG_ROLE[$org]} $status, by a majority of the other organisations' Admins"
+      org_set_status "$org" "$status"
+      ;;
+  esac
+}
+
+org_list() {
+  local org members line
+  members=$(consortium_members 2>/dev/null || true)
+  printf '%-12s %-16s %-10s %-10s %s\n' ORG MSP ROLE LEDGER PEERS
+  for org in "${ORGS[@]}"; do
+    line=$(grep "^${ORG_MSP[$org]} " <<<"$members" || true)
+    printf '%-12s %-16s %-10s %-10s %s\n' "$org" "${ORG_MSP[$org]}" "${ORG_ROLE[$org]:--}" \
+      "$(cut -d' ' -f3 <<<"${line:-- - -}")" "${ORG_PEERS[$org]:--}"
+  done
+}
+
 main() {
   local cmd=${1:-}
   [ $# -eq 0 ] || shift
@@ -549,7 +725,9 @@ main() {
     restart) cmd_restart "$@" ;;
     kill) cmd_kill "$@" ;;
     leader) cmd_leader "$@" ;;
+    link) cmd_link "$@" ;;
     software-identity) cmd_software_identity "$@" ;;
+    org) cmd_org "$@" ;;
     -h | --help | help) usage ;;
     "") usage >&2 && exit 2 ;;
     *) printf 'network.sh: unknown command "%s"\n\n' "$cmd" >&2 && usage >&2 && exit 2 ;;

@@ -21,7 +21,7 @@ log_dir="$root/network/logs/$instance"
 network_json="$root/crypto-config/generated/$instance/network.json"
 replicas_file="$data_dir/replicas"
 services=() # filled by load_services from network.json
-declare -A service_kind service_port
+declare -A service_kind service_port service_ns service_host
 
 usage() {
   cat <<'USAGE'
@@ -31,7 +31,7 @@ Usage: services/services.sh <start [--replicas N]|stop|status|urls|clean> [--hel
            bank, …; needs a running network); waits for /healthz
            --replicas N (or KYC_REPLICAS=N): N processes per service, replica i on port + 100*i,
            log <service>-<i>-service.log (replica 0: <service>-service.log); N > 1 needs PostgreSQL
-  stop     stop every replica of every service
+  stop [S] stop every replica of every service (or of service S only, e.g. after network.sh org remove)
   status   health of every replica (exit 1 if one is down)
   urls     print where to reach them and where their admin tokens are
   clean    stop them and remove their state (services/data/<instance>, the PostgreSQL cluster's included)
@@ -49,23 +49,26 @@ die() {
   exit 1
 }
 
-# The service instances of network.json: name, kind (certifier|bank: which main.js runs) and port.
+# The service instances of network.json: name, kind (certifier|bank: which main.js runs), port, and in the
+# namespaced topology (network.sh up --hosts) the namespace of its organisation's host.
 load_services() {
-  local name kind url
+  local name kind url ns
   [ -f "$network_json" ] || die "instance $instance has no network.json (run network/network.sh up first)"
-  while IFS=$'\t' read -r name kind url; do
-    [[ "$name" =~ ^[a-z][a-z0-9-]*$ && "$kind" =~ ^(certifier|bank)$ && "$url" =~ :([0-9]+)$ ]] ||
+  while IFS=$'\t' read -r name kind url ns; do
+    [[ "$name" =~ ^[a-z][a-z0-9-]*$ && "$kind" =~ ^(certifier|bank)$ && "$url" =~ ^http://([a-z0-9.-]+):([0-9]+)$ ]] ||
       die "network.json: bad service entry '$name' ($kind, $url); run network/network.sh up to rewrite it"
     services+=("$name")
     service_kind[$name]=$kind
-    service_port[$name]=${BASH_REMATCH[1]}
-  done < <(jq -r '(.services // [])[] | [.name, .kind, .url] | @tsv' "$network_json")
+    service_host[$name]=${BASH_REMATCH[1]}
+    service_port[$name]=${BASH_REMATCH[2]}
+    service_ns[$name]=$ns
+  done < <(jq -r '(.services // [])[] | [.name, .kind, .url, (.namespace // "")] | @tsv' "$network_json")
   ((${#services[@]} > 0)) ||
     die "network.json lists no services (older than topology.json services): run network/network.sh up"
 }
 
 port_of() { echo $((service_port[$1] + 100 * ${2:-0})); } # service [replica]
-url_of() { echo "http://127.0.0.1:$(port_of "$1" "${2:-0}")"; }
+url_of() { echo "http://${service_host[$1]}:$(port_of "$1" "${2:-0}")"; }
 # Replica 0 keeps the names of a single process; replica i > 0 is <service>-<i>.
 process_name() { if [ "${2:-0}" -eq 0 ]; then echo "$1"; else echo "$1-$2"; fi; }
 log_of() { echo "$log_dir/$(process_name "$1" "${2:-0}")-service.log"; }
@@ -75,10 +78,18 @@ pid_of() {
   [ -f "$f" ] && cat "$f"
 }
 running() { local pid; pid=$(pid_of "$1" "${2:-0}") && process_alive "$pid"; }
-healthy() { curl -fsS -m 2 "$(url_of "$1" "${2:-0}")/healthz" >/dev/null 2>&1; }
+# Runs <command...> on the service's host: its organisation's namespace, or here on loopback.
+on_host() { # <service> <command...>
+  local ns=${service_ns[$1]:-}
+  shift
+  if [ -n "$ns" ]; then ip netns exec "$ns" "$@"; else "$@"; fi
+}
+# Asked on the service's own host, where it listens on every address.
+healthy() { on_host "$1" curl -fsS -m 2 "http://127.0.0.1:$(port_of "$1" "${2:-0}")/healthz" >/dev/null 2>&1; }
 replica_count() { if [ -f "$replicas_file" ]; then cat "$replicas_file"; else echo 1; fi; }
 
-port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# shellcheck disable=SC2016 # $1 belongs to the inner bash
+port_taken() { on_host "$1" bash -c '(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null' _ "$2"; } # <service> <port>
 
 start_one() { # service replica
   local name=$1 replica=$2 log port pname
@@ -89,7 +100,7 @@ start_one() { # service replica
     echo "==> $pname service already running ($(url_of "$name" "$replica"))"
     return
   fi
-  if port_taken "$port"; then
+  if port_taken "$name" "$port"; then
     echo "services.sh: port $port for the $pname service is taken by another process" >&2
     return 1
   fi
@@ -98,8 +109,10 @@ start_one() { # service replica
   chmod 600 "$log"
   echo "==> starting $pname service on $(url_of "$name" "$replica"); log: ${log#"$root"/}"
   # KYC_DB_URL (it holds a password) reaches the process through its environment, never a command line.
+  local host=()
+  [ -z "${service_ns[$name]}" ] || host=(ip netns exec "${service_ns[$name]}" env KYC_HOST=0.0.0.0)
   KYC_INSTANCE=$instance KYC_SERVICE=$name KYC_PORT=$port KYC_DB_URL=$(database_url_of "$name") \
-    setsid node "$root/dist/services/src/${service_kind[$name]}/main.js" >>"$log" 2>&1 </dev/null &
+    setsid "${host[@]}" node "$root/dist/services/src/${service_kind[$name]}/main.js" >>"$log" 2>&1 </dev/null &
   echo $! >"$pid_dir/$pname.pid"
   local waited=0
   until healthy "$name" "$replica"; do
@@ -123,8 +136,8 @@ stop_one() { # service replica
 }
 
 # Every replica with a pid file, whatever the replica count of the last start.
-stop_all() {
-  local f name replica
+stop_all() { # [service]: only that service's replicas
+  local f name replica only=${1:-}
   for f in "$pid_dir"/*.pid; do
     [ -f "$f" ] || continue
     name=$(basename "$f" .pid)
@@ -135,6 +148,7 @@ stop_all() {
     else
       replica=0
     fi
+    [ -z "$only" ] || [ "$name" = "$only" ] || continue
     stop_one "$name" "$replica"
   done
 }
@@ -192,22 +206,41 @@ database_url_of() {
 }
 
 # The services' state (enrolled officers, the encryption key's SKI) belongs to one incarnation of the network:
-# when its CAs were re-created (network.sh clean + up), that state is stale and is discarded.
+# when a CA it knew was re-created (network.sh clean + up), that state is stale and is discarded. The stamp
+# holds one "<org> <sha256 of its CA certificate>" line per org; an organisation added to the running channel
+# (network.sh org add) only adds a line.
 check_network_generation() {
-  local certs=("$root/crypto-config/generated/$instance"/*/ca/ca-cert.pem) fingerprint stamp="$data_dir/network-fingerprint"
-  if [ ! -f "${certs[0]}" ]; then
+  local cert fingerprints="" stamp="$data_dir/network-fingerprint" org
+  for cert in "$root/crypto-config/generated/$instance"/*/ca/ca-cert.pem; do
+    [ -f "$cert" ] || continue
+    org=${cert%/ca/ca-cert.pem}
+    fingerprints+="${org##*/} $(sha256sum "$cert" | cut -d' ' -f1)"$'\n'
+  done
+  if [ -z "$fingerprints" ]; then
     echo "services.sh: instance $instance has no network (run network/network.sh up first)" >&2
     exit 1
   fi
-  fingerprint=$(cat "${certs[@]}" | sha256sum | cut -d' ' -f1)
-  if [ -d "$data_dir" ] && { [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$fingerprint" ]; }; then
+  if [ -d "$data_dir" ] && { [ ! -f "$stamp" ] || ! stamp_still_valid "$stamp" "$fingerprints"; }; then
     echo "==> the network was re-created since the services last ran: discarding services/data/$instance"
     clean_database
     rm -rf "$data_dir"
   fi
   mkdir -p "$data_dir"
-  printf '%s\n' "$fingerprint" >"$stamp"
+  printf '%s' "$fingerprints" >"$stamp"
   restrict_permissions
+}
+
+# Every CA the stamp recorded is still the same (a stamp of an older version is one hash of all CA certificates).
+stamp_still_valid() { # <stamp file> <current "<org> <sha>" lines>
+  local line legacy
+  if ! grep -q ' ' "$1"; then
+    legacy=$(cat "$root/crypto-config/generated/$instance"/{bank,certifier,orderer}/ca/ca-cert.pem 2>/dev/null | sha256sum | cut -d' ' -f1)
+    [ "$(cat "$1")" = "$legacy" ]
+    return
+  fi
+  while IFS= read -r line; do
+    [ -z "$line" ] || grep -qxF -- "$line" <<<"$2" || return 1
+  done <"$1"
 }
 
 # State and logs written before the umask above (older versions wrote logs 0644) become owner-only too.
@@ -293,7 +326,7 @@ cmd_urls() {
 
 case "${1:-}" in
   start) cmd_start "${@:2}" ;;
-  stop) stop_all ;;
+  stop) stop_all "${2:-}" ;;
   status) cmd_status ;;
   urls) cmd_urls ;;
   clean)

@@ -1,8 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { KycError } from '../../protocol/src';
-import { createPersonKey, submitPresentation } from '../../wallet/src';
+import { buildPresentation, createPersonKey, submitPresentation } from '../../wallet/src';
+import type { Credential, PersonKey, VerifiedRegistration } from '../../wallet/src';
 import { bankConfig, certifierConfig } from '../../services/src/config';
 import { syntheticDocumentHolder } from '../../intake/testing/person';
 import { certifyPerson, enrollOfficer, freshOfficerName, openRegistration, present, scanRegistration } from './flow';
@@ -126,16 +128,39 @@ async function main(): Promise<void> {
   );
   process.stdout.write(`    ${JSON.stringify(result, null, 2).replace(/\n/g, '\n    ')}\n`);
 
-  step('Someone replays the same encrypted presentation', 'the registration can be used once');
+  await showSingleUse({ key, credential, registration, jwe, response });
+
+  step('Done', `wallet files and the QR code are in ${workDir}`);
+}
+
+/** A resent presentation gets the first answer again; a new consent to the same registration is refused. */
+async function showSingleUse(options: {
+  readonly key: PersonKey;
+  readonly credential: Credential;
+  readonly registration: VerifiedRegistration;
+  readonly jwe: string;
+  readonly response: unknown;
+}): Promise<void> {
+  const { key, credential, registration } = options;
+  step('The wallet sends the same presentation again (it lost the answer)', 'the bank answers as the first time');
+  const again = await submitPresentation(registration.payload.endpoint, options.jwe);
+  if (!isDeepStrictEqual(again, options.response)) throw new Error('a resent presentation got another answer');
+  process.stdout.write('    the same answer; no second verification\n');
+
+  step('The person consents again to the used registration', 'a registration can be used once');
   try {
-    await submitPresentation(registration.payload.endpoint, jwe);
-    throw new Error('the replay was accepted: this must not happen');
+    const fresh = await buildPresentation({
+      key,
+      registration: registration.payload,
+      credential,
+      claimNames: registration.payload.claims,
+    });
+    await submitPresentation(registration.payload.endpoint, fresh.jwe);
+    throw new Error('a second presentation was accepted: this must not happen');
   } catch (err) {
     if (!(err instanceof KycError)) throw err;
     process.stdout.write(`    refused: ${err.message}\n`);
   }
-
-  step('Done', `wallet files and the QR code are in ${workDir}`);
 }
 
 main().catch((err: unknown) => {

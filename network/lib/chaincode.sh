@@ -175,7 +175,6 @@ cc_server_env() { # <server node>
   id=$(cc_state_get "$cc" "package.$org") || die "chaincode $cc is not deployed (no package id)"
   # The shim answers stub.getMspID() from CORE_PEER_LOCALMSPID: the org whose peers this server serves.
   printf 'CORE_PEER_LOCALMSPID=%s\n' "${ORG_MSP[$org]}"
-  printf 'KYC_CERTIFIER_MSPS=%s\nKYC_BANK_MSPS=%s\n' "$(msps_with_role certifier)" "$(msps_with_role bank)"
   printf 'KYC_CHAINCODE_PACKAGE_ID=%s\n' "$id"
   # fabric-shim logs two info lines per transaction; warnings and errors are what an operator reads here, and
   # the peer logs every transaction already (docs/performance.md).
@@ -195,17 +194,6 @@ cc_server_start() { # <server node>
     --chaincode-tls-key-file "$tls/server.key" --chaincode-tls-client-cacert-file "$tls/ca.crt"
 }
 
-msps_with_role() { # <role>
-  local org list=()
-  for org in "${ORGS[@]}"; do
-    [ "${ORG_ROLE[$org]}" != "$1" ] || list+=("${ORG_MSP[$org]}")
-  done
-  (
-    IFS=,
-    printf '%s' "${list[*]}"
-  )
-}
-
 # Succeeds when <server node> runs with the environment it should have now (package id included).
 cc_server_current() { # <server node>
   local pid line
@@ -216,7 +204,7 @@ cc_server_current() { # <server node>
 }
 
 cc_server_wait() { # <server node>
-  wait_for_node "$1" 30 "listening TCP port ${NODE_PORT[$1]}" tcp_open "${NODE_PORT[$1]}"
+  wait_for_node "$1" 30 "listening TCP port ${NODE_PORT[$1]}" tcp_open "${NODE_PORT[$1]}" "$1"
 }
 
 # Starts missing servers and restarts those running another package than the committed one.

@@ -45,12 +45,12 @@ write_configtx() { # <consensus> <file>
       if [ "$app" = true ]; then
         printf '    AnchorPeers:\n'
         for peer in ${ORG_PEERS[$org]}; do
-          [ "${NODE_ANCHOR[$peer]}" != true ] || printf '      - Host: 127.0.0.1\n        Port: %s\n' "${NODE_PORT[$peer]}"
+          [ "${NODE_ANCHOR[$peer]}" != true ] || printf '      - Host: %s\n        Port: %s\n' "$(node_host "$peer")" "${NODE_PORT[$peer]}"
         done
       else
         printf '    OrdererEndpoints:\n'
         for node in "${ORDERERS[@]}"; do
-          [ "${NODE_ORG[$node]}" != "$org" ] || printf '      - 127.0.0.1:%s\n' "${NODE_PORT[$node]}"
+          [ "${NODE_ORG[$node]}" != "$org" ] || printf '      - %s\n' "$(orderer_address "$node")"
         done
       fi
     done
@@ -84,8 +84,8 @@ EOF
       printf '      ConsenterMapping:\n'
       for node in "${ORDERERS[@]}"; do
         i=$((i + 1))
-        printf '        - ID: %s\n          Host: 127.0.0.1\n          Port: %s\n          MSPID: %s\n' \
-          "$i" "${NODE_PORT[$node]}" "${ORG_MSP[${NODE_ORG[$node]}]}"
+        printf '        - ID: %s\n          Host: %s\n          Port: %s\n          MSPID: %s\n' \
+          "$i" "$(node_host "$node")" "${NODE_PORT[$node]}" "${ORG_MSP[${NODE_ORG[$node]}]}"
         printf '          Identity: %s\n' "$(node_msp "$node")/signcerts/cert.pem"
         printf '          ClientTLSCert: %s\n          ServerTLSCert: %s\n' "$(node_tls "$node")/server.crt" \
           "$(node_tls "$node")/server.crt"
@@ -93,7 +93,7 @@ EOF
     else
       printf '      EtcdRaft:\n        Consenters:\n'
       for node in "${ORDERERS[@]}"; do
-        printf '          - Host: 127.0.0.1\n            Port: %s\n' "${NODE_PORT[$node]}"
+        printf '          - Host: %s\n            Port: %s\n' "$(node_host "$node")" "${NODE_PORT[$node]}"
         printf '            ClientTLSCert: %s\n            ServerTLSCert: %s\n' "$(node_tls "$node")/server.crt" \
           "$(node_tls "$node")/server.crt"
       done

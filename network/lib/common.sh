@@ -98,10 +98,12 @@ elapsed_since() { # <start seconds, from $EPOCHREALTIME>
 
 # ------------------------------------------------------------------------------------------------ ports
 
-# Prints "pid command" of whatever listens on 127.0.0.1/any address at <port>, or nothing.
-port_owner() { # <port>
-  local line
-  line=$(ss -Htlnp "sport = :$1" 2>/dev/null | head -n 1) || true
+# Prints "pid command" of whatever listens on 127.0.0.1/any address at <port> (on <node>'s host in the
+# namespaced topology), or nothing.
+port_owner() { # <port> [<node>]
+  local line ns=()
+  if $HOSTS && [ -n "${2:-}" ]; then ns=(ip netns exec "$(lab_ns "${NODE_ORG[$2]}")"); fi
+  line=$("${ns[@]}" ss -Htlnp "sport = :$1" 2>/dev/null | head -n 1) || true
   [ -n "$line" ] || return 0
   if [[ "$line" =~ users:\(\(\"([^\"]*)\",pid=([0-9]+) ]]; then
     printf '%s (pid %s)\n' "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
@@ -110,8 +112,13 @@ port_owner() { # <port>
   fi
 }
 
-tcp_open() { # <port>
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+tcp_open() { # <port> [<node>: on its host in the namespaced topology]
+  if $HOSTS && [ -n "${2:-}" ]; then
+    # shellcheck disable=SC2016 # $1 belongs to the inner bash
+    in_node_ns "$2" bash -c '(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null' _ "$1"
+  else
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+  fi
 }
 
 # ------------------------------------------------------------------------------------------- processes
@@ -153,6 +160,8 @@ start_process() { # <node> <env file or -> <workdir> <command...>
   local log
   log=$(log_file "$node")
   printf '\n===== %s starting %s (instance %s)\n' "$(date -Is)" "$node" "$INSTANCE" >>"$log"
+  # In the namespaced topology the process runs on its organisation's host (same pid: ip netns exec execs).
+  if $HOSTS && [ -n "${NODE_ORG[$node]:-}" ]; then set -- ip netns exec "$(lab_ns "${NODE_ORG[$node]}")" "$@"; fi
   (
     cd "$workdir" || exit 1
     exec 9>&- # the instance lock (network.sh) must not outlive this command
@@ -241,8 +250,8 @@ wait_for_node() { # <node> <timeout seconds> <what> <check...>
   done
 }
 
-http_healthy() { # <url> [<CA file for an https url>]
-  curl -fsS --max-time 2 ${2:+--cacert "$2"} "$1/healthz" 2>/dev/null | grep -q '"status":"OK"'
+http_healthy() { # <node> <url> [<CA file for an https url>]: asked on the node's own host
+  in_node_ns "$1" curl -fsS --max-time 2 ${3:+--cacert "$3"} "$2/healthz" 2>/dev/null | grep -q '"status":"OK"'
 }
 
 # Runs <command...> until it succeeds, up to <tries> times, while its output matches <transient regex>:
@@ -268,7 +277,7 @@ check_ports_free() { # <node>...
   local node port owner
   for node in "$@"; do
     for port in $(node_ports "$node"); do
-      owner=$(port_owner "$port")
+      owner=$(port_owner "$port" "$node")
       [ -z "$owner" ] || die "port $port needed by $node is already in use by $owner (log: $(log_file "$node"))"
     done
   done
@@ -280,7 +289,7 @@ wait_ports_free() { # <node> <timeout seconds>
   while :; do
     busy=false
     for port in $(node_ports "$1"); do
-      [ -z "$(port_owner "$port")" ] || busy=true
+      [ -z "$(port_owner "$port" "$1")" ] || busy=true
     done
     if ! $busy || ((SECONDS >= deadline)); then break; fi
     sleep 0.2

@@ -92,7 +92,7 @@ crypto_org() { # <org>  (runs in a subshell)
     [ "${NODE_ORG[$node]}" = "$org" ] || continue
     register_and_enroll "$org" "${NODE_ENROLL_ID[$node]}" "${NODE_KIND[$node]}" "" "$node" \
       "$(node_msp "$node")" >>"$log" 2>&1
-    register_tls_identity "$org" "${NODE_ENROLL_ID[$node]}-tls" tls "127.0.0.1,localhost,$node" \
+    register_tls_identity "$org" "${NODE_ENROLL_ID[$node]}-tls" tls "127.0.0.1,localhost,$node$($HOSTS && printf ',%s' "$(node_host "$node")")" \
       "$(node_tls "$node")" server >>"$log" 2>&1
     info "[$org] $node enrolled (key in HSM token $node; TLS key file, identity ${NODE_ENROLL_ID[$node]}-tls)"
   done
@@ -184,7 +184,9 @@ client_home() { # <org> <token or empty>
 ca_client() { # <org> <home> <fabric-ca-client args...>
   local org=$1 home=$2
   shift 2
-  "$BIN_DIR/fabric-ca-client" "$@" --home "$home" --caname "${ORG_CA_NAME[$org]}" --tls.certfiles "$(ca_cert "$org")"
+  # On the org's own host in the namespaced topology, where its CA answers on 127.0.0.1.
+  in_org_ns "$org" "$BIN_DIR/fabric-ca-client" "$@" --home "$home" --caname "${ORG_CA_NAME[$org]}" \
+    --tls.certfiles "$(ca_cert "$org")"
 }
 
 # Registers <id> (random secret) and enrolls it with its key in <token>.

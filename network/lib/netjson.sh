@@ -36,13 +36,17 @@ write_network_json() { # <consensus>
   done | jq -cs 'add')
   services=$(for node in "${SERVICES[@]}"; do
     jq -cn --arg name "$node" --arg kind "${SERVICE_KIND[$node]}" --arg msp "${ORG_MSP[${SERVICE_ORG[$node]}]}" \
-      --arg url "http://127.0.0.1:${SERVICE_PORT[$node]}" '{name: $name, kind: $kind, mspId: $msp, url: $url}'
+      --arg url "http://$(org_host "${SERVICE_ORG[$node]}"):${SERVICE_PORT[$node]}" \
+      --arg ns "$($HOSTS && lab_ns "${SERVICE_ORG[$node]}")" \
+      '{name: $name, kind: $kind, mspId: $msp, url: $url} + (if $ns == "" then {} else {namespace: $ns} end)'
   done | jq -cs .)
   jq -n --arg instance "$INSTANCE" --arg channel "$CHANNEL" --arg consensus "$consensus" \
     --arg lib "$PKCS11_LIBRARY" --arg conf "$SOFTHSM2_CONF" --argjson chaincodes "$chaincodes" \
     --argjson orderers "$orderers" --argjson orgs "$orgs" --argjson services "$services" \
+    --arg lab "$($HOSTS && printf '%s' "$LAB_CLIENT_NS")" --arg subnet "$LAB_SUBNET" \
     '{instance: $instance, channel: $channel, consensus: $consensus, chaincodes: $chaincodes,
-      hsm: {library: $lib, softhsm2Conf: $conf}, orderers: $orderers, orgs: $orgs, services: $services}' \
+      hsm: {library: $lib, softhsm2Conf: $conf}, orderers: $orderers, orgs: $orgs, services: $services}
+     + (if $lab == "" then {} else {lab: {subnet: $subnet, clientNamespace: $lab}} end)' \
     >"$(network_json).tmp"
   mv "$(network_json).tmp" "$(network_json)"
 }

@@ -3,7 +3,7 @@
 # channel participation API on the TLS admin endpoint (mutual TLS, OrdererOrg's CA), no system channel.
 
 orderer_home() { printf '%s/%s\n' "$DATA_DIR" "$1"; }
-orderer_address() { printf '127.0.0.1:%s\n' "${NODE_PORT[$1]}"; }
+orderer_address() { printf '%s:%s\n' "$(node_host "$1")" "${NODE_PORT[$1]}"; }
 orderer_admin_address() { printf '127.0.0.1:%s\n' "${NODE_ADMIN_PORT[$1]}"; }
 orderer_ops_url() { printf 'https://127.0.0.1:%s\n' "${NODE_OPS_PORT[$1]}"; }
 
@@ -21,7 +21,7 @@ write_orderer_env() { # <orderer>
 FABRIC_CFG_PATH=$home/config
 FABRIC_LOGGING_SPEC=${KYC_ORDERER_LOGGING_SPEC:-INFO}:$ORDERER_QUIET_LOGGERS
 FABRIC_LOGGING_FORMAT=$LOG_FORMAT
-ORDERER_GENERAL_LISTENADDRESS=127.0.0.1
+ORDERER_GENERAL_LISTENADDRESS=$(listen_host)
 ORDERER_GENERAL_LISTENPORT=${NODE_PORT[$node]}
 ORDERER_GENERAL_LOCALMSPID=${ORG_MSP[$org]}
 ORDERER_GENERAL_LOCALMSPDIR=$(node_msp "$node")
@@ -59,7 +59,7 @@ orderer_start() { # <orderer>
 }
 
 orderer_wait() { # <orderer>
-  wait_for_node "$1" 60 "healthy /healthz" http_healthy "$(orderer_ops_url "$1")" "$(node_tls "$1")/ca.crt"
+  wait_for_node "$1" 60 "healthy /healthz" http_healthy "$1" "$(orderer_ops_url "$1")" "$(node_tls "$1")/ca.crt"
 }
 
 # Runs `osnadmin <args...>` against <orderer>'s admin endpoint as OrdererOrg's Admin (TLS client cert).
@@ -67,7 +67,7 @@ osnadmin() { # <orderer> <args...>
   local node=$1 org=${NODE_ORG[$1]} tls
   shift
   tls=$(user_tls "$org" Admin)
-  "$BIN_DIR/osnadmin" "$@" -o "$(orderer_admin_address "$node")" --ca-file "$(ca_cert "$org")" \
+  in_node_ns "$node" "$BIN_DIR/osnadmin" "$@" -o "$(orderer_admin_address "$node")" --ca-file "$(ca_cert "$org")" \
     --client-cert "$tls/client.crt" --client-key "$tls/client.key"
 }
 

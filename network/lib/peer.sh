@@ -3,7 +3,7 @@
 # overrides; and the org admin's `peer` CLI (PKCS#11 BCCSP on the org's clients token).
 
 peer_home() { printf '%s/%s\n' "$DATA_DIR" "$1"; }
-peer_address() { printf '127.0.0.1:%s\n' "${NODE_PORT[$1]}"; }
+peer_address() { printf '%s:%s\n' "$(node_host "$1")" "${NODE_PORT[$1]}"; }
 peer_ops_url() { printf 'https://127.0.0.1:%s\n' "${NODE_OPS_PORT[$1]}"; }
 
 # The peer logs its whole configuration, the HSM PIN included, once at start (logger nodeCmd: "Peer config
@@ -40,7 +40,7 @@ CORE_PEER_ID=$peer
 CORE_PEER_LOCALMSPID=${ORG_MSP[$org]}
 CORE_PEER_MSPCONFIGPATH=$(node_msp "$peer")
 CORE_PEER_ADDRESS=$(peer_address "$peer")
-CORE_PEER_LISTENADDRESS=$(peer_address "$peer")
+CORE_PEER_LISTENADDRESS=$(listen_host):${NODE_PORT[$peer]}
 CORE_PEER_CHAINCODEADDRESS=127.0.0.1:${NODE_CC_PORT[$peer]}
 CORE_PEER_CHAINCODELISTENADDRESS=127.0.0.1:${NODE_CC_PORT[$peer]}
 CORE_PEER_GOSSIP_ENDPOINT=$(peer_address "$peer")
@@ -80,7 +80,7 @@ peer_start() { # <peer>
 }
 
 peer_wait() { # <peer>
-  wait_for_node "$1" 60 "healthy /healthz" http_healthy "$(peer_ops_url "$1")" "$(node_tls "$1")/ca.crt"
+  wait_for_node "$1" 60 "healthy /healthz" http_healthy "$1" "$(peer_ops_url "$1")" "$(node_tls "$1")/ca.crt"
 }
 
 # ------------------------------------------------------------------------------------------ admin CLI
@@ -92,7 +92,8 @@ peer_admin() { # <org> <peer or ""> <peer CLI args...>
   [ -n "$peer" ] || peer=${ORG_PEERS[$org]%% *}
   local cfg="$DATA_DIR/cli/$org"
   [ -f "$cfg/core.yaml" ] || write_fabric_config core.yaml "$cfg" "$(clients_token "$org")"
-  env -i "PATH=$PATH" "HOME=${HOME:-/root}" "SOFTHSM2_CONF=$SOFTHSM2_CONF" FABRIC_CFG_PATH="$cfg" FABRIC_LOGGING_SPEC=ERROR \
+  # The org's Admin works from the org's own host (its namespace in the namespaced topology).
+  in_org_ns "$org" env -i "PATH=$PATH" "HOME=${HOME:-/root}" "SOFTHSM2_CONF=$SOFTHSM2_CONF" FABRIC_CFG_PATH="$cfg" FABRIC_LOGGING_SPEC=ERROR \
     CORE_PEER_LOCALMSPID="${ORG_MSP[$org]}" CORE_PEER_MSPCONFIGPATH="$(user_msp "$org" Admin)" \
     CORE_PEER_ADDRESS="$(peer_address "$peer")" CORE_PEER_TLS_ENABLED=true \
     CORE_PEER_TLS_ROOTCERT_FILE="$(ca_cert "$org")" \
@@ -101,5 +102,5 @@ peer_admin() { # <org> <peer or ""> <peer CLI args...>
 
 # Arguments that point a peer CLI command at the ordering service (any orderer; TLS root of OrdererOrg).
 orderer_args() {
-  printf '%s\n' -o "127.0.0.1:${NODE_PORT[${ORDERERS[0]}]}" --tls --cafile "$(ca_cert "${NODE_ORG[${ORDERERS[0]}]}")"
+  printf '%s\n' -o "$(orderer_address "${ORDERERS[0]}")" --tls --cafile "$(ca_cert "${NODE_ORG[${ORDERERS[0]}]}")"
 }

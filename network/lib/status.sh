@@ -5,7 +5,8 @@
 node_endpoint() { # <node>
   case "${NODE_KIND[$1]}" in
     ca) ca_url "${NODE_ORG[$1]}" ;;
-    *) printf '127.0.0.1:%s\n' "${NODE_PORT[$1]}" ;;
+    ccserver) printf '127.0.0.1:%s\n' "${NODE_PORT[$1]}" ;; # its peer's host only
+    *) printf '%s:%s\n' "$(node_host "$1")" "${NODE_PORT[$1]}" ;;
   esac
 }
 
@@ -25,10 +26,10 @@ ops_url() { # <peer or orderer>
   if [ "${NODE_KIND[$1]}" = orderer ]; then orderer_ops_url "$1"; else peer_ops_url "$1"; fi
 }
 
-ops_get() { # <peer or orderer> <path>
+ops_get() { # <peer or orderer> <path>: asked on the node's own host
   local tls
   tls=$(user_tls "${NODE_ORG[$1]}" Admin)
-  curl -fsS -m 2 --cacert "$(node_tls "$1")/ca.crt" --cert "$tls/client.crt" --key "$tls/client.key" "$(ops_url "$1")$2"
+  in_node_ns "$1" curl -fsS -m 2 --cacert "$(node_tls "$1")/ca.crt" --cert "$tls/client.crt" --key "$tls/client.key" "$(ops_url "$1")$2"
 }
 
 # Monitoring's view: the node's Prometheus metrics are served (to the org's client certificate).
@@ -42,8 +43,8 @@ node_healthy() { # <node>
   node_running "$1" || return 1
   case "${NODE_KIND[$1]}" in
     ca) ca_ready "${NODE_ORG[$1]}" ;;
-    orderer | peer) http_healthy "$(ops_url "$1")" "$(node_tls "$1")/ca.crt" ;;
-    ccserver) tcp_open "${NODE_PORT[$1]}" ;;
+    orderer | peer) http_healthy "$1" "$(ops_url "$1")" "$(node_tls "$1")/ca.crt" ;;
+    ccserver) tcp_open "${NODE_PORT[$1]}" "$1" ;;
   esac
 }
 
@@ -132,4 +133,28 @@ print_ledger_status() {
 # The value of the first sample of a metric (ERE on its name) for this channel, or nothing.
 metric_value() { # <metrics text> <name ERE>
   grep -E "^($2)\{[^}]*channel=\"$CHANNEL\"[^}]*\} " <<<"$1" | head -n1 | awk '{print $2}' || true
+}
+
+# Waits until every peer knows every other peer of the channel through gossip: the gateway's endorsement
+# plans (service discovery) see only peers known this way, so a transaction that needs several
+# organisations fails ("no combination of peers") until then. Warns, not fails, after <timeout> seconds.
+wait_for_gossip() { # <timeout seconds>
+  local deadline=$((SECONDS + $1)) peer want=$((${#PEERS[@]} - 1)) known lagging
+  while :; do
+    lagging=()
+    for peer in "${PEERS[@]}"; do
+      known=$(metric_value "$(ops_get "$peer" /metrics 2>/dev/null || true)" gossip_membership_total_peers_known)
+      ((${known:-0} >= want)) || lagging+=("$peer(${known:-0})")
+    done
+    if ((${#lagging[@]} == 0)); then
+      info "every peer knows the other $want peers of $CHANNEL (gossip)"
+      return 0
+    fi
+    if ((SECONDS >= deadline)); then
+      warn "after $1 s some peers still know fewer than $want peers of $CHANNEL: ${lagging[*]}" \
+        "(transactions that need several organisations may fail until they do)"
+      return 0
+    fi
+    sleep 1
+  done
 }

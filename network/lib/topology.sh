@@ -1,6 +1,10 @@
 # shellcheck shell=bash
 # Loads crypto-config/topology.json (orgs, nodes, ports, identities, chaincodes, HTTP services) into bash
 # arrays, with KYC_PORT_OFFSET added to every port. One jq call; everything else reads the arrays.
+# Organisations added to the running channel (`network.sh org add`, lib/org.sh) live in the instance's
+# orgs-added.json, in the same shape, and are merged in: the rest of the scripts cannot tell them apart.
+
+ADDED_ORGS_FILE="$DATA_DIR/orgs-added.json"
 
 ORGS=()      # orderer certifier bank
 APP_ORGS=()  # orgs with peers
@@ -15,6 +19,28 @@ declare -A NODE_ORG NODE_KIND NODE_PORT NODE_ADMIN_PORT NODE_OPS_PORT NODE_CC_PO
 declare -A CC_POLICY CC_ORGS CC_PORT CC_OF_SERVER
 declare -A SERVICE_ORG SERVICE_KIND SERVICE_PORT
 CHANNEL=
+
+# The committed topology with the instance's added organisations merged in.
+effective_topology() {
+  [ -f "$ADDED_ORGS_FILE" ] || {
+    cat "$TOPOLOGY_FILE"
+    return 0
+  }
+  jq -s '.[0] as $t | .[1] as $a | $t
+    | .orgs += ($a.orgs // {})
+    | .peers += ($a.peers // [])
+    | .chaincodes |= map(.name as $n | .servers += ($a.servers[$n] // []))
+    | .services += ($a.services // [])' "$TOPOLOGY_FILE" "$ADDED_ORGS_FILE"
+}
+
+# Empties every topology array, so that load_topology can read a changed topology in the same process.
+reset_topology() {
+  ORGS=() APP_ORGS=() ORDERERS=() PEERS=() CAS=() CHAINCODES=() CC_SERVERS=() SERVICES=()
+  ORG_MSP=() ORG_ROLE=() ORG_CA_NAME=() ORG_USERS=() ORG_PEERS=() USER_TYPE=() USER_ATTRS=()
+  NODE_ORG=() NODE_KIND=() NODE_PORT=() NODE_ADMIN_PORT=() NODE_OPS_PORT=() NODE_CC_PORT=() NODE_ANCHOR=()
+  NODE_ENROLL_ID=() CC_POLICY=() CC_ORGS=() CC_PORT=() CC_OF_SERVER=() SERVICE_ORG=() SERVICE_KIND=() SERVICE_PORT=()
+  CHANNEL=
+}
 
 load_topology() { # <consensus: etcdraft|BFT> <port offset>
   local consensus=$1 offset=$2 kind a b c d e f
@@ -62,7 +88,7 @@ load_topology() { # <consensus: etcdraft|BFT> <port offset>
       (if (.services | type) == "array"
        then .services[] | ["SERVICE", (.name // ""), (.org // ""), (.kind // ""), (.port | tojson)]
        else ["SERVICES", (.services | type)] end)
-      | map(tostring) | join("\u001f")' "$TOPOLOGY_FILE")
+      | map(tostring) | join("\u001f")' <(effective_topology))
   [ -n "$CHANNEL" ] || die "topology has no channel: $TOPOLOGY_FILE"
 }
 

@@ -8,6 +8,7 @@ export * from './attestation';
 export * from './base64url';
 export * from './checks';
 export * from './collection';
+export * from './consortium';
 export * from './did-key';
 export * from './disclosure';
 export * from './errors';

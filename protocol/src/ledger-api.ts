@@ -1,4 +1,5 @@
 import type { Attestation, PresentationTransient, RevocationReason } from './attestation';
+import type { Consortium, FoundingMember, MemberStatus, OrgRole, RoleProposal } from './consortium';
 import { KycError } from './errors';
 import type { AssuranceLevel } from './messages';
 
@@ -135,6 +136,26 @@ export interface KycTransactions {
     args: [from: string, to: string];
     result: Usage;
   };
+  FoundConsortium: {
+    kind: 'submit';
+    args: [members: readonly FoundingMember[]];
+    result: Consortium;
+  };
+  ProposeRoleChange: {
+    kind: 'submit';
+    args: [proposalId: string, msp: string, role: OrgRole, status: MemberStatus];
+    result: RoleProposal;
+  };
+  ApproveRoleChange: {
+    kind: 'submit';
+    args: [proposalId: string];
+    result: RoleProposal;
+  };
+  GetConsortium: {
+    kind: 'evaluate';
+    args: [];
+    result: Consortium;
+  };
 }
 
 export type KycTransactionName = keyof KycTransactions;
@@ -208,6 +229,14 @@ export const KYC_TRANSACTIONS: Specs = {
   EraseReceipts: { kind: 'submit', endorsement: 'own-org', params: [text('personId'), json('registrationIds')] },
   GetReceipts: { kind: 'evaluate', endorsement: 'own-org', params: [text('personId')] },
   GetUsage: { kind: 'evaluate', endorsement: 'own-org', params: [text('from'), text('to')] },
+  FoundConsortium: { kind: 'submit', endorsement: 'policy', params: [json('members')] },
+  ProposeRoleChange: {
+    kind: 'submit',
+    endorsement: 'policy',
+    params: [text('proposalId'), text('msp'), text('role'), text('status')],
+  },
+  ApproveRoleChange: { kind: 'submit', endorsement: 'policy', params: [text('proposalId')] },
+  GetConsortium: { kind: 'evaluate', endorsement: 'policy', params: [] },
 };
 
 export const KYC_TRANSACTION_NAMES = Object.keys(KYC_TRANSACTIONS) as readonly KycTransactionName[];

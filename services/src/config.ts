@@ -158,6 +158,13 @@ function loadNetwork(env: Env): Loaded {
   return { env, network: loadNetworkConfig(path), networkConfigPath: path, instance };
 }
 
+/** network.json's address of the service (its host's name in the namespaced topology) at the port it listens on. */
+function listenedUrl(serviceUrl: string, port: number): string {
+  const url = new URL(serviceUrl);
+  url.port = String(port);
+  return url.origin;
+}
+
 function commonConfig(loaded: Loaded, kind: ServiceKind): CommonConfig {
   const { env, instance } = loaded;
   const service = serviceEntry(env, loaded.network, kind);
@@ -169,7 +176,7 @@ function commonConfig(loaded: Loaded, kind: ServiceKind): CommonConfig {
     networkConfigPath: loaded.networkConfigPath,
     host,
     port,
-    publicUrl: (env.KYC_PUBLIC_URL ?? `http://${host}:${port}`).replace(/\/+$/, ''),
+    publicUrl: (env.KYC_PUBLIC_URL ?? listenedUrl(service.url, port)).replace(/\/+$/, ''),
     dataDir: env.KYC_DATA_DIR ?? resolve(REPO_ROOT, 'services/data', instance, service.name),
     adminToken: env.KYC_ADMIN_TOKEN === '' ? undefined : env.KYC_ADMIN_TOKEN,
     logLevel: env.KYC_LOG_LEVEL ?? 'info',

@@ -1,70 +1,54 @@
 import type { Context } from 'fabric-contract-api';
-import { KycError, MSP_ID, ROLE_ATTRIBUTE, ROLES } from '../../../protocol/src';
+import { KycError, ROLE_ATTRIBUTE, ROLES } from '../../../protocol/src';
+import type { OrgRole, Role } from '../../../protocol/src';
 import { peerMsp } from '../common/peer';
+import { readMember } from './consortium';
 
 /**
- * Who may do what, decided only from the caller's certificate (its MSP id and its fabric-ca `kyc.role`
- * attribute) and the executing peer's MSP id, never from an identifier the caller passes. Fails closed: an
- * unset or empty role list means nobody has the role, and an attribute check that does not return exactly
- * `true` denies.
+ * Who may do what, decided from the caller's certificate (its MSP id and its fabric-ca `kyc.role`
+ * attribute), the executing peer's MSP id, and the consortium's member record of the caller's organisation
+ * on the ledger; never from an identifier the caller passes. Fails closed: an organisation without a member
+ * record, or whose record holds another role or a status other than `active`, has no role, and an attribute
+ * check that does not return exactly `true` denies.
  */
 
 /** The fabric-ca ecert attribute that carries a user's KYC role. */
 export { ROLE_ATTRIBUTE } from '../../../protocol/src';
-
-/** Which organisations hold which role, read once from the chaincode server's environment. */
-export interface AccessPolicy {
-  readonly certifierMsps: ReadonlySet<string>;
-  readonly bankMsps: ReadonlySet<string>;
-}
-
-/** The environment variables the policy comes from. */
-export interface AccessEnvironment {
-  readonly KYC_CERTIFIER_MSPS?: string | undefined;
-  readonly KYC_BANK_MSPS?: string | undefined;
-}
-
-/** Splits a comma-separated MSP list; blanks and entries that are not MSP ids are dropped (fail closed). */
-function mspSet(list: string | undefined): ReadonlySet<string> {
-  const entries = (list ?? '').split(',').map((entry) => entry.trim());
-  return new Set(entries.filter((entry) => MSP_ID.test(entry)));
-}
-
-/**
- * Reads `KYC_CERTIFIER_MSPS` and `KYC_BANK_MSPS` (comma-separated MSP ids).
- *
- * @example accessPolicyFromEnv({ KYC_CERTIFIER_MSPS: 'CertifierMSP', KYC_BANK_MSPS: 'BankMSP' })
- */
-export function accessPolicyFromEnv(env: Readonly<AccessEnvironment>): AccessPolicy {
-  return { certifierMsps: mspSet(env.KYC_CERTIFIER_MSPS), bankMsps: mspSet(env.KYC_BANK_MSPS) };
-}
 
 /** The caller's MSP id as its certificate states it. */
 export function callerMsp(ctx: Context): string {
   return ctx.clientIdentity.getMSPID();
 }
 
-function requireRole(ctx: Context, orgs: ReadonlySet<string>, role: string): string {
+/**
+ * One state read: the caller's organisation's member record, which also puts it in the transaction's read
+ * set, so a role change committed before this transaction invalidates it (MVCC).
+ */
+async function requireRole(ctx: Context, orgRole: OrgRole, officerRole: Role): Promise<string> {
   const msp = callerMsp(ctx);
-  if (!orgs.has(msp)) {
-    throw new KycError('KYC_FORBIDDEN', `organisation ${msp} does not hold the ${role} role`);
+  const member = await readMember(ctx, msp);
+  if (member?.role !== orgRole || member.status === 'removed') {
+    throw new KycError('KYC_FORBIDDEN', `organisation ${msp} does not hold the ${orgRole} role`);
+  }
+  if (member.status !== 'active') {
+    throw new KycError('KYC_FORBIDDEN', `organisation ${msp} is ${member.status} as ${orgRole}`);
   }
   // assertAttributeValue returns a boolean (it does not throw); anything but exactly true denies.
-  const hasRole: unknown = ctx.clientIdentity.assertAttributeValue(ROLE_ATTRIBUTE, role);
+  const hasRole: unknown = ctx.clientIdentity.assertAttributeValue(ROLE_ATTRIBUTE, officerRole);
   if (hasRole !== true) {
-    throw new KycError('KYC_FORBIDDEN', `caller's certificate lacks ${ROLE_ATTRIBUTE}=${role}`);
+    throw new KycError('KYC_FORBIDDEN', `caller's certificate lacks ${ROLE_ATTRIBUTE}=${officerRole}`);
   }
   return msp;
 }
 
 /**
- * The caller must belong to a certifier organisation and carry `kyc.role=certifier`.
+ * The caller's organisation must be an active certifier member and the caller carry `kyc.role=certifier`.
  *
  * @returns the caller's MSP id (the certifier that owns what it writes).
  * @throws KycError KYC_FORBIDDEN otherwise.
  */
-export function requireCertifier(ctx: Context, policy: AccessPolicy): string {
-  return requireRole(ctx, policy.certifierMsps, ROLES.certifier);
+export function requireCertifier(ctx: Context): Promise<string> {
+  return requireRole(ctx, 'certifier', ROLES.certifier);
 }
 
 /**
@@ -82,13 +66,14 @@ export function requireOwnPeer(ctx: Context, msp: string): void {
 }
 
 /**
- * The caller must belong to a bank organisation, carry `kyc.role=bank-verifier`, and run on its own peer.
+ * The caller's organisation must be an active bank member, the caller carry `kyc.role=bank-verifier`, and
+ * the transaction run on its own organisation's peer.
  *
  * @returns the caller's MSP id (the bank whose implicit collection is used).
  * @throws KycError KYC_FORBIDDEN otherwise.
  */
-export function requireBankOnOwnPeer(ctx: Context, policy: AccessPolicy): string {
-  const msp = requireRole(ctx, policy.bankMsps, ROLES.bankVerifier);
+export async function requireBankOnOwnPeer(ctx: Context): Promise<string> {
+  const msp = await requireRole(ctx, 'bank', ROLES.bankVerifier);
   requireOwnPeer(ctx, msp);
   return msp;
 }

@@ -6,7 +6,6 @@ import { marshal, toJson } from '../common/codec';
 import { txTime } from '../common/tx-time';
 import type { TxTime } from '../common/tx-time';
 import { requireCertifier } from './access';
-import type { AccessPolicy } from './access';
 import { parseCommitment } from './commitment';
 import type { Commitment } from './commitment';
 import { setKeyEndorsers } from './endorsement';
@@ -36,12 +35,11 @@ interface Certification {
 
 async function checkCertification(
   ctx: Context,
-  policy: AccessPolicy,
   args: CertificationArguments,
   /** Renew's kind (the request must name it); undefined for Certify. */
   renewKind?: string,
 ): Promise<Certification> {
-  const certifier = requireCertifier(ctx, policy);
+  const certifier = await requireCertifier(ctx);
   const now = txTime(ctx);
   const { personId, publicKey } = requirePersonId(args.personId);
   const commitment = parseCommitment(args.commitment, now);
@@ -108,8 +106,8 @@ async function writeCertification(ctx: Context, c: Certification, record: Attest
  * @throws KycError KYC_FORBIDDEN, KYC_INVALID_ARGUMENT, KYC_BAD_SIGNATURE, KYC_MISMATCH, KYC_EXPIRED,
  *   KYC_CONFLICT (request used, or the record exists: use Renew).
  */
-export async function certify(ctx: Context, policy: AccessPolicy, args: CertificationArguments): Promise<string> {
-  const c = await checkCertification(ctx, policy, args);
+export async function certify(ctx: Context, args: CertificationArguments): Promise<string> {
+  const c = await checkCertification(ctx, args);
   if (await stateExists(ctx, c.recordKey)) {
     await refuseUsedRequest(ctx, c.requestKey);
     throw new KycError('KYC_CONFLICT', recordExistsDetail(c.request.payload.kind, c.certifier));
@@ -128,14 +126,9 @@ export async function certify(ctx: Context, policy: AccessPolicy, args: Certific
  * @throws KycError KYC_FORBIDDEN, KYC_INVALID_ARGUMENT, KYC_BAD_SIGNATURE, KYC_MISMATCH (also when the
  *   request's kind is not `kind`), KYC_EXPIRED, KYC_CONFLICT (request used), KYC_NOT_FOUND.
  */
-export async function renew(
-  ctx: Context,
-  policy: AccessPolicy,
-  kindArgument: unknown,
-  args: CertificationArguments,
-): Promise<string> {
+export async function renew(ctx: Context, kindArgument: unknown, args: CertificationArguments): Promise<string> {
   const kind = requireMatch(kindArgument, 'kind', RECORD_KIND, 32);
-  const c = await checkCertification(ctx, policy, args, kind);
+  const c = await checkCertification(ctx, args, kind);
   // The key is built from the caller's own MSP id, so only the certifier's own record can be found.
   const previous = await readAttestation(ctx, c.recordKey);
   if (previous === undefined) {

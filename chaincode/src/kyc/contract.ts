@@ -1,8 +1,7 @@
 import { Context, Info, Param, Returns, Transaction } from 'fabric-contract-api';
 import { CodedContract } from '../common/coded-contract';
-import { accessPolicyFromEnv } from './access';
-import type { AccessEnvironment, AccessPolicy } from './access';
 import { certify, renew } from './certify';
+import { approveRoleChange, foundConsortium, getConsortium, proposeRoleChange } from './governance';
 import { isVerified } from './is-verified';
 import { verifyPresentation } from './presentation';
 import { getAttestation, getAttestations, getHistory } from './queries';
@@ -14,17 +13,10 @@ import { revoke } from './revoke';
  * deterministic JSON text (see docs/contract.md) and fails with a message that starts with a KYC error code.
  * It is the chaincode's default contract, so `IsVerified` and `kyc:IsVerified` name the same function.
  */
-@Info({ title: 'kyc', description: 'KYC attestations, verifications, receipts and usage' })
+@Info({ title: 'kyc', description: 'KYC attestations, verifications, receipts, usage and the consortium' })
 export class KycContract extends CodedContract {
-  readonly #policy: AccessPolicy;
-
-  /**
-   * @param env where `KYC_CERTIFIER_MSPS` and `KYC_BANK_MSPS` come from: the chaincode server's
-   *   environment, read once when fabric-shim instantiates the contract.
-   */
-  constructor(env: Readonly<AccessEnvironment> = process.env) {
+  constructor() {
     super('kyc');
-    this.#policy = accessPolicyFromEnv(env);
   }
 
   @Transaction()
@@ -33,7 +25,7 @@ export class KycContract extends CodedContract {
   @Param('commitment', 'string', 'JSON { schema, level, digests, validFrom, validUntil }')
   @Returns('string')
   async Certify(ctx: Context, personId: string, requestJws: string, commitment: string): Promise<string> {
-    return certify(ctx, this.#policy, { personId, requestJws, commitment });
+    return certify(ctx, { personId, requestJws, commitment });
   }
 
   @Transaction()
@@ -43,7 +35,7 @@ export class KycContract extends CodedContract {
   @Param('commitment', 'string', 'JSON { schema, level, digests, validFrom, validUntil }')
   @Returns('string')
   async Renew(ctx: Context, personId: string, kind: string, requestJws: string, commitment: string): Promise<string> {
-    return renew(ctx, this.#policy, kind, { personId, requestJws, commitment });
+    return renew(ctx, kind, { personId, requestJws, commitment });
   }
 
   @Transaction()
@@ -52,7 +44,7 @@ export class KycContract extends CodedContract {
   @Param('reason', 'string', 'data-changed | fraud-suspected | person-request | certifier-error | other')
   @Returns('string')
   async Revoke(ctx: Context, personId: string, kind: string, reason: string): Promise<string> {
-    return revoke(ctx, this.#policy, personId, kind, reason);
+    return revoke(ctx, personId, kind, reason);
   }
 
   @Transaction(false)
@@ -93,7 +85,7 @@ export class KycContract extends CodedContract {
   @Param('registrationId', 'string', "the bank's registration id; the presentation travels in the transient map")
   @Returns('string')
   async VerifyPresentation(ctx: Context, registrationId: string): Promise<string> {
-    return verifyPresentation(ctx, this.#policy, registrationId);
+    return verifyPresentation(ctx, registrationId);
   }
 
   @Transaction()
@@ -101,14 +93,14 @@ export class KycContract extends CodedContract {
   @Param('registrationIds', 'string', 'JSON array of the registration ids whose receipts to purge (from GetReceipts)')
   @Returns('string')
   async EraseReceipts(ctx: Context, personId: string, registrationIds: string): Promise<string> {
-    return eraseReceipts(ctx, this.#policy, personId, registrationIds);
+    return eraseReceipts(ctx, personId, registrationIds);
   }
 
   @Transaction(false)
   @Param('personId', 'string', "the person's did:key")
   @Returns('string')
   async GetReceipts(ctx: Context, personId: string): Promise<string> {
-    return getReceipts(ctx, this.#policy, personId);
+    return getReceipts(ctx, personId);
   }
 
   @Transaction(false)
@@ -116,6 +108,42 @@ export class KycContract extends CodedContract {
   @Param('to', 'string', "ISO-8601 UTC end (exclusive), or '' for open")
   @Returns('string')
   async GetUsage(ctx: Context, from: string, to: string): Promise<string> {
-    return getUsage(ctx, this.#policy, from, to);
+    return getUsage(ctx, from, to);
+  }
+
+  @Transaction()
+  @Param('members', 'string', 'JSON [{ "msp": "CertifierMSP", "role": "certifier" }, …]: the founding organisations')
+  @Returns('string')
+  async FoundConsortium(ctx: Context, members: string): Promise<string> {
+    return foundConsortium(ctx, members);
+  }
+
+  @Transaction()
+  @Param('proposalId', 'string', 'a new proposal id, [A-Za-z0-9._-]{1,64}')
+  @Param('msp', 'string', 'the MSP id of the organisation whose role changes')
+  @Param('role', 'string', 'certifier | bank')
+  @Param('status', 'string', 'active | suspended | removed')
+  @Returns('string')
+  async ProposeRoleChange(
+    ctx: Context,
+    proposalId: string,
+    msp: string,
+    role: string,
+    status: string,
+  ): Promise<string> {
+    return proposeRoleChange(ctx, proposalId, msp, role, status);
+  }
+
+  @Transaction()
+  @Param('proposalId', 'string', "the pending proposal to approve for the caller's organisation")
+  @Returns('string')
+  async ApproveRoleChange(ctx: Context, proposalId: string): Promise<string> {
+    return approveRoleChange(ctx, proposalId);
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async GetConsortium(ctx: Context): Promise<string> {
+    return getConsortium(ctx);
   }
 }

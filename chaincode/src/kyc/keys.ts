@@ -13,6 +13,10 @@ export const OBJECT_TYPE = {
   registration: 'kyc.registration',
   /** `[personId, registrationId]`, the bank's implicit collection: a verification receipt. */
   receipt: 'kyc.receipt',
+  /** `[msp]`, public state: a member organisation of the consortium, its role and status. */
+  member: 'kyc.consortium.member',
+  /** `[proposalId]`, public state: a proposed change of a member's role or status, with its approvals. */
+  proposal: 'kyc.consortium.proposal',
 } as const;
 
 /** The key of one certifier's attestation of one kind about one person. */
@@ -33,6 +37,16 @@ export function registrationKey(ctx: Context, registrationId: string): string {
 /** The key of a bank's receipt for one registration of one person. */
 export function receiptKey(ctx: Context, personId: string, registrationId: string): string {
   return ctx.stub.createCompositeKey(OBJECT_TYPE.receipt, [personId, registrationId]);
+}
+
+/** The key of a member organisation's record. */
+export function memberKey(ctx: Context, msp: string): string {
+  return ctx.stub.createCompositeKey(OBJECT_TYPE.member, [msp]);
+}
+
+/** The key of a role-change proposal. */
+export function proposalKey(ctx: Context, proposalId: string): string {
+  return ctx.stub.createCompositeKey(OBJECT_TYPE.proposal, [proposalId]);
 }
 
 /** An organisation's implicit private data collection, which exists on every channel without definition. */

@@ -6,7 +6,7 @@ import { marshal, toJson } from '../common/codec';
 import { txTime } from '../common/tx-time';
 import type { TxTime } from '../common/tx-time';
 import { requireBankOnOwnPeer } from './access';
-import type { AccessPolicy } from './access';
+import { activeCertifiers } from './consortium';
 import { attestationKey, implicitCollection, receiptKey, registrationKey } from './keys';
 import { readCheckedPresentation } from './presentation-input';
 import type { CheckedPresentation } from './presentation-input';
@@ -19,9 +19,10 @@ function mismatch(detail: string): never {
 }
 
 /** Maps the shared verdict onto the codes VerifyPresentation reports. */
-function checkRecord(record: Attestation, input: CheckedPresentation, now: TxTime): void {
+async function checkRecord(ctx: Context, record: Attestation, input: CheckedPresentation, now: TxTime): Promise<void> {
   const failed = failedRequirement(record, {
     trustedCertifiers: input.trustedCertifiers,
+    activeCertifiers: await activeCertifiers(ctx, [record.certifier]),
     minLevel: input.minLevel,
     nowMillis: now.millis,
   });
@@ -30,6 +31,8 @@ function checkRecord(record: Attestation, input: CheckedPresentation, now: TxTim
       return;
     case 'untrusted-certifier':
       throw new KycError('KYC_UNTRUSTED', `certifier ${record.certifier} is not trusted by the caller`);
+    case 'certifier-suspended':
+      throw new KycError('KYC_UNTRUSTED', `certifier ${record.certifier} is suspended`);
     case 'level-too-low':
       throw new KycError('KYC_UNTRUSTED', `attestation level ${record.level} is below ${input.minLevel}`);
     case 'revoked':
@@ -95,12 +98,8 @@ async function requireUnconsumed(ctx: Context, collection: string, key: string):
  * @throws KycError KYC_FORBIDDEN, KYC_INVALID_ARGUMENT, KYC_BAD_SIGNATURE, KYC_MISMATCH, KYC_EXPIRED,
  *   KYC_CONFLICT, KYC_NOT_FOUND, KYC_UNTRUSTED, KYC_REVOKED.
  */
-export async function verifyPresentation(
-  ctx: Context,
-  policy: AccessPolicy,
-  registrationIdArgument: unknown,
-): Promise<string> {
-  const bank = requireBankOnOwnPeer(ctx, policy);
+export async function verifyPresentation(ctx: Context, registrationIdArgument: unknown): Promise<string> {
+  const bank = await requireBankOnOwnPeer(ctx);
   const registrationId = requireMatch(registrationIdArgument, 'registrationId', NONCE, 64);
   const input = readCheckedPresentation(ctx);
   const now = txTime(ctx);
@@ -112,7 +111,7 @@ export async function verifyPresentation(
   if (record === undefined) {
     throw new KycError('KYC_NOT_FOUND', `no attestation of kind ${input.kind} by ${input.certifier} for this person`);
   }
-  checkRecord(record, input, now);
+  await checkRecord(ctx, record, input, now);
   const claims = disclosedClaimNames(input, record);
   const txId = ctx.stub.getTxID();
   const { personId, certifier, kind, level } = record;

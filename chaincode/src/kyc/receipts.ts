@@ -4,7 +4,6 @@ import { parseJsonArgument, requireDistinctStrings, requirePersonId } from '../c
 import { toJson, unmarshal } from '../common/codec';
 import { parseInstant } from '../common/iso-time';
 import { requireBankOnOwnPeer } from './access';
-import type { AccessPolicy } from './access';
 import { OBJECT_TYPE, implicitCollection, receiptKey } from './keys';
 
 /** A bank's own verification receipts and usage, read from and erased in its implicit collection. */
@@ -34,8 +33,8 @@ async function listPrivate(
  * @returns a JSON array of receipts.
  * @throws KycError KYC_FORBIDDEN, KYC_INVALID_ARGUMENT.
  */
-export async function getReceipts(ctx: Context, policy: AccessPolicy, personIdArgument: unknown): Promise<string> {
-  const bank = requireBankOnOwnPeer(ctx, policy);
+export async function getReceipts(ctx: Context, personIdArgument: unknown): Promise<string> {
+  const bank = await requireBankOnOwnPeer(ctx);
   const { personId } = requirePersonId(personIdArgument);
   const entries = await listPrivate(ctx, implicitCollection(bank), OBJECT_TYPE.receipt, [personId], 'receipt');
   return toJson(entries.map((entry) => entry.value));
@@ -59,11 +58,10 @@ export const MAX_ERASED_RECEIPTS = 100;
  */
 export async function eraseReceipts(
   ctx: Context,
-  policy: AccessPolicy,
   personIdArgument: unknown,
   registrationIdsArgument: unknown,
 ): Promise<string> {
-  const bank = requireBankOnOwnPeer(ctx, policy);
+  const bank = await requireBankOnOwnPeer(ctx);
   const { personId } = requirePersonId(personIdArgument);
   const registrationIds = requireDistinctStrings(
     parseJsonArgument(registrationIdsArgument, 'registrationIds', 8192),
@@ -104,8 +102,8 @@ function consumedAtMillis(value: unknown): number {
  * @returns `{ bank, verifications, from, to }` as deterministic JSON (`from`/`to` echo the arguments).
  * @throws KycError KYC_FORBIDDEN, KYC_INVALID_ARGUMENT.
  */
-export async function getUsage(ctx: Context, policy: AccessPolicy, from: unknown, to: unknown): Promise<string> {
-  const bank = requireBankOnOwnPeer(ctx, policy);
+export async function getUsage(ctx: Context, from: unknown, to: unknown): Promise<string> {
+  const bank = await requireBankOnOwnPeer(ctx);
   const start = optionalInstant(from, 'from');
   const end = optionalInstant(to, 'to');
   if (start !== undefined && end !== undefined && start > end) {

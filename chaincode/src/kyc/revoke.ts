@@ -4,7 +4,6 @@ import { requireMatch, requirePersonId } from '../common/args';
 import { toJson } from '../common/codec';
 import { txTime } from '../common/tx-time';
 import { requireCertifier } from './access';
-import type { AccessPolicy } from './access';
 import { emitAttestationChanged } from './events';
 import { attestationKey } from './keys';
 import { REVOCATION_REASONS } from './record';
@@ -27,12 +26,11 @@ function requireReason(value: unknown): RevocationReason {
  */
 export async function revoke(
   ctx: Context,
-  policy: AccessPolicy,
   personIdArgument: unknown,
   kindArgument: unknown,
   reasonArgument: unknown,
 ): Promise<string> {
-  const certifier = requireCertifier(ctx, policy);
+  const certifier = await requireCertifier(ctx);
   const now = txTime(ctx);
   const { personId } = requirePersonId(personIdArgument);
   const kind = requireMatch(kindArgument, 'kind', RECORD_KIND, 32);

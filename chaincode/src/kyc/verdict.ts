@@ -10,6 +10,7 @@ import type { Attestation } from './record';
 export const NOT_VERIFIED_REASONS = [
   'no-attestation',
   'untrusted-certifier',
+  'certifier-suspended',
   'level-too-low',
   'revoked',
   'not-yet-valid',
@@ -21,6 +22,11 @@ export type NotVerifiedReason = (typeof NOT_VERIFIED_REASONS)[number];
 /** What the caller requires of an attestation. */
 export interface Requirement {
   readonly trustedCertifiers: ReadonlySet<string>;
+  /**
+   * Of the certifiers the records name, those the consortium lists now as active certifier members: a
+   * suspended or removed certifier's records stop counting.
+   */
+  readonly activeCertifiers: ReadonlySet<string>;
   readonly minLevel: AssuranceLevel;
   /** Transaction time, milliseconds since the epoch. */
   readonly nowMillis: number;
@@ -29,15 +35,16 @@ export interface Requirement {
 /** How far a record got through the checks: a higher stage failed later, so it is the closer miss. */
 const STAGE: Readonly<Record<Exclude<NotVerifiedReason, 'no-attestation'>, number>> = {
   'untrusted-certifier': 1,
-  'level-too-low': 2,
-  revoked: 3,
-  'not-yet-valid': 4,
-  expired: 4,
+  'certifier-suspended': 2,
+  'level-too-low': 3,
+  revoked: 4,
+  'not-yet-valid': 5,
+  expired: 5,
 };
 
 /**
- * The first requirement `record` fails, or `undefined` when it qualifies: trusted certifier, level at least
- * the minimum, active, and `validFrom <= now < validUntil`.
+ * The first requirement `record` fails, or `undefined` when it qualifies: trusted certifier, still an active
+ * certifier of the consortium, level at least the minimum, active, and `validFrom <= now < validUntil`.
  */
 export function failedRequirement(
   record: Attestation,
@@ -45,6 +52,9 @@ export function failedRequirement(
 ): Exclude<NotVerifiedReason, 'no-attestation'> | undefined {
   if (!requirement.trustedCertifiers.has(record.certifier)) {
     return 'untrusted-certifier';
+  }
+  if (!requirement.activeCertifiers.has(record.certifier)) {
+    return 'certifier-suspended';
   }
   if (record.level < requirement.minLevel) {
     return 'level-too-low';

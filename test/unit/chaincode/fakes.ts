@@ -3,7 +3,8 @@ import { ChaincodeStub, ClientIdentity as ShimClientIdentity } from 'fabric-shim
 import type { Context } from 'fabric-contract-api';
 import type { ChaincodeResponse, ClientIdentity, Iterators } from 'fabric-shim-api';
 import { KycError, isErrorCode } from '../../../protocol/src';
-import type { ErrorCode } from '../../../protocol/src';
+import type { ErrorCode, FoundingMember } from '../../../protocol/src';
+import { issueCertificate } from './certificates';
 
 /**
  * The one fake of Fabric's chaincode-facing API for the chaincode unit tests: an in-memory ledger with public
@@ -25,16 +26,27 @@ export interface Caller {
   readonly id: string;
   /** fabric-ca ecert attributes, e.g. `{ 'kyc.role': 'certifier' }`. */
   readonly attributes: Readonly<Record<string, string>>;
+  /**
+   * The NodeOU of a caller whose `getIDBytes()` must be a real certificate (issued by the test CA with this
+   * OU, e.g. `admin` for an organisation admin); without it, the fake PEM is not a certificate at all.
+   */
+  readonly ou?: 'client' | 'admin';
 }
 
 function caller(mspId: string, name: string, attributes: Record<string, string> = {}): Caller {
   return { mspId, id: `x509::/CN=${name}::/CN=ca.${mspId.toLowerCase()}`, attributes };
 }
 
+/** An organisation admin: a real certificate with `OU=admin`, as fabric-ca issues to identities of type admin. */
+function admin(mspId: string, name: string): Caller {
+  return { ...caller(mspId, name), ou: 'admin' };
+}
+
 export const CERTIFIER_MSP = 'CertifierMSP';
 export const OTHER_CERTIFIER_MSP = 'OtherCertifierMSP';
 export const BANK_MSP = 'BankMSP';
 export const OTHER_BANK_MSP = 'OtherBankMSP';
+export const OUTSIDER_MSP = 'OutsiderMSP';
 
 /** The callers the tests use, named by what they may do. */
 export const CALLERS = {
@@ -51,14 +63,40 @@ export const CALLERS = {
   /** Member of a bank org claiming the certifier role: its org is no certifier. */
   bankWithCertifierRole: caller(BANK_MSP, 'rogue1', { 'kyc.role': 'certifier' }),
   /** An organisation with no role at all. */
-  outsider: caller('OutsiderMSP', 'someone', { 'kyc.role': 'certifier' }),
+  outsider: caller(OUTSIDER_MSP, 'someone', { 'kyc.role': 'certifier' }),
+  certifierAdmin: admin(CERTIFIER_MSP, 'certifier-admin'),
+  otherCertifierAdmin: admin(OTHER_CERTIFIER_MSP, 'other-certifier-admin'),
+  bankAdmin: admin(BANK_MSP, 'bank-admin'),
+  otherBankAdmin: admin(OTHER_BANK_MSP, 'other-bank-admin'),
+  outsiderAdmin: admin(OUTSIDER_MSP, 'outsider-admin'),
+  /** A certifier org's client with a real certificate (OU=client): no admin. */
+  certifierClient: { ...caller(CERTIFIER_MSP, 'client1'), ou: 'client' },
 } as const;
 
-/** The environment every KYC chaincode server of the test consortium runs with. */
-export const TEST_ENV = {
-  KYC_CERTIFIER_MSPS: `${CERTIFIER_MSP},${OTHER_CERTIFIER_MSP}`,
-  KYC_BANK_MSPS: `${BANK_MSP},${OTHER_BANK_MSP}`,
-} as const;
+/** The founding members of the test consortium, as FoundConsortium takes them. */
+export const TEST_MEMBERS: readonly FoundingMember[] = [
+  { msp: CERTIFIER_MSP, role: 'certifier' },
+  { msp: OTHER_CERTIFIER_MSP, role: 'certifier' },
+  { msp: BANK_MSP, role: 'bank' },
+  { msp: OTHER_BANK_MSP, role: 'bank' },
+];
+
+/** Real certificates of the callers that need one, issued once per process. */
+const certificates = new Map<string, string>();
+
+/** The PEM `getIDBytes()` returns for `caller`: a real certificate when it has an OU, a fake one otherwise. */
+export function certificateOf(who: Caller): string {
+  if (who.ou === undefined) {
+    return `-----BEGIN CERTIFICATE-----\n${who.id}\n-----END CERTIFICATE-----\n`;
+  }
+  let pem = certificates.get(who.id);
+  if (pem === undefined) {
+    const name = /CN=([^:]+)::/.exec(who.id)?.[1] ?? 'someone';
+    pem = issueCertificate(name, who.attributes, who.ou);
+    certificates.set(who.id, pem);
+  }
+  return pem;
+}
 
 class FakeClientIdentity implements ClientIdentity {
   constructor(readonly caller: Caller) {}
@@ -76,7 +114,7 @@ class FakeClientIdentity implements ClientIdentity {
   }
 
   getIDBytes(): Uint8Array {
-    return Buffer.from(`-----BEGIN CERTIFICATE-----\n${this.caller.id}\n-----END CERTIFICATE-----\n`);
+    return Buffer.from(certificateOf(this.caller));
   }
 
   getMSPID(): string {

@@ -1,7 +1,7 @@
 import '../quiet-logs';
 import assert from 'node:assert/strict';
 import type { Context } from 'fabric-contract-api';
-import { accessPolicyFromEnv, requireOwnPeer } from '../../../../chaincode/src/kyc/access';
+import { requireOwnPeer } from '../../../../chaincode/src/kyc/access';
 import { peerMsp } from '../../../../chaincode/src/common/peer';
 
 function throwsCode(fn: () => unknown, code: string): void {
@@ -9,18 +9,6 @@ function throwsCode(fn: () => unknown, code: string): void {
 }
 
 describe('chaincode/kyc/access', () => {
-  describe('access policy from the environment', () => {
-    it('splits, trims and drops entries that are not MSP ids', () => {
-      const policy = accessPolicyFromEnv({
-        KYC_CERTIFIER_MSPS: ' CertifierMSP , bad msp,,Other.MSP',
-        KYC_BANK_MSPS: '',
-      });
-      assert.deepEqual([...policy.certifierMsps], ['CertifierMSP', 'Other.MSP']);
-      assert.deepEqual([...policy.bankMsps], []);
-      assert.equal(accessPolicyFromEnv({}).certifierMsps.size, 0);
-    });
-  });
-
   describe("the executing peer's organisation", () => {
     it('fails closed with a message naming CORE_PEER_LOCALMSPID when the server lacks it', () => {
       const ctx = {

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import bs58 from 'bs58';
 import { KeyEndorsementPolicy } from 'fabric-shim';
 import { decodeJws } from '../../../../protocol/src';
-import { KycContract } from '../../../../chaincode/src/kyc/contract';
-import { CALLERS, CERTIFIER_MSP, OTHER_CERTIFIER_MSP, TEST_ENV, assertRefused, FakeLedger } from '../fakes';
+import { CALLERS, CERTIFIER_MSP, OTHER_CERTIFIER_MSP, assertRefused } from '../fakes';
 import {
   certificationRequest,
   commitment,
@@ -33,8 +32,8 @@ describe('kyc Certify', () => {
   let person: Person;
   let window: { validFrom: string; validUntil: string };
 
-  beforeEach(() => {
-    world = new KycWorld();
+  beforeEach(async () => {
+    world = await KycWorld.founded();
     person = newPerson();
     window = { validFrom: iso(world.ledger.now - DAY), validUntil: iso(world.ledger.now + 365 * DAY) };
   });
@@ -140,10 +139,9 @@ describe('kyc Certify', () => {
   it('writes identical bytes on every endorsing peer (deterministic)', async () => {
     const requestJws = await request();
     const args = [person.did, requestJws, validCommitment([decoyDigest(), decoyDigest()])] as const;
-    const ledgers = [new FakeLedger(), new FakeLedger()];
+    const peers = [await KycWorld.founded(), await KycWorld.founded()];
     const writes = await Promise.all(
-      ledgers.map(async (ledger) => {
-        const contract = new KycContract(TEST_ENV);
+      peers.map(async ({ ledger, contract }) => {
         const tx = ledger.tx({ caller: CALLERS.certifierOfficer, txId: 'same-proposal', at: world.ledger.now });
         const result = await ledger.submit(tx, (ctx) => contract.Certify(ctx, ...args));
         return { result, writes: tx.stub.writes, event: tx.stub.event };
@@ -171,14 +169,15 @@ describe('kyc Certify', () => {
       });
     }
 
-    it('everyone when KYC_CERTIFIER_MSPS is unset (fail closed)', async () => {
-      const contract = new KycContract({ KYC_BANK_MSPS: 'BankMSP' });
+    it('everyone before the consortium is founded (fail closed)', async () => {
+      const unfounded = new KycWorld();
       const requestJws = await request();
       await assertRefused(
-        world.ledger,
-        certifierTx(),
-        (ctx) => contract.Certify(ctx, person.did, requestJws, validCommitment()),
+        unfounded.ledger,
+        unfounded.ledger.tx({ caller: CALLERS.certifierOfficer, peerMsp: CERTIFIER_MSP }),
+        (ctx) => unfounded.contract.Certify(ctx, person.did, requestJws, validCommitment()),
         'KYC_FORBIDDEN',
+        /organisation CertifierMSP does not hold the certifier role/,
       );
     });
   });
@@ -427,8 +426,8 @@ describe('kyc Certify', () => {
 describe('kyc Renew', () => {
   let world: KycWorld;
 
-  beforeEach(() => {
-    world = new KycWorld();
+  beforeEach(async () => {
+    world = await KycWorld.founded();
   });
 
   async function renewal(person: Person, kind = 'identity', caller = CALLERS.certifierOfficer) {

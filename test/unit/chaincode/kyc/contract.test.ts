@@ -7,7 +7,7 @@ import { contracts as kycContracts } from '../../../../chaincode/src/kyc';
 import { KycContract } from '../../../../chaincode/src/kyc/contract';
 import { PRESENTATION_TRANSIENT_KEY } from '../../../../chaincode/src/kyc/presentation-input';
 import { issueCertificate } from '../certificates';
-import { CALLERS, CERTIFIER_MSP, FakeLedger, TEST_ENV, rejectsWithCode } from '../fakes';
+import { CALLERS, CERTIFIER_MSP, FakeLedger, TEST_MEMBERS, rejectsWithCode } from '../fakes';
 import type { FakeTransaction } from '../fakes';
 import { certificationRequest, commitment, decoyDigest, newPerson } from '../fixtures';
 import { DAY, iso } from './world';
@@ -19,33 +19,34 @@ const GET_ATTESTATIONS = 'GetAttestations' as unknown as FunctionName;
 const SERIALIZERS = { transaction: 'jsonSerializer', serializers: { jsonSerializer: JSONSerializer } };
 
 describe('kyc contract as fabric-shim runs it', () => {
-  const saved = { ...process.env };
   let chaincode: ChaincodeFromContract;
   let ledger: FakeLedger;
   let officerCertificate: string;
   let clerkCertificate: string;
+  let adminCertificate: string;
 
   before(() => {
-    // fabric-shim instantiates the contract with no arguments: it must find its roles in the environment.
-    Object.assign(process.env, TEST_ENV);
+    // fabric-shim instantiates the contract with no arguments: its roles are on the ledger.
     // A copy: fabric-shim appends its system contract to the array it is given.
     chaincode = new ChaincodeFromContract([...kycContracts], SERIALIZERS, {}, 'kyc', '0.1.0');
     officerCertificate = issueCertificate('officer1', { 'kyc.role': 'certifier', 'hf.EnrollmentID': 'officer1' });
     clerkCertificate = issueCertificate('clerk1');
+    adminCertificate = issueCertificate('admin1', undefined, 'admin');
   });
 
-  after(() => {
-    for (const key of Object.keys(TEST_ENV)) {
-      if (saved[key] === undefined) {
-        Reflect.deleteProperty(process.env, key);
-      } else {
-        process.env[key] = saved[key];
-      }
-    }
-  });
+  function foundTx(certificate: string) {
+    return ledger.tx({
+      caller: CALLERS.certifierAdmin,
+      certificate,
+      args: ['FoundConsortium', JSON.stringify(TEST_MEMBERS)],
+    });
+  }
 
-  beforeEach(() => {
+  beforeEach(async () => {
     ledger = new FakeLedger();
+    // The consortium is founded through fabric-shim's real ClientIdentity, by an OU=admin certificate.
+    const response = await dispatch(foundTx(adminCertificate));
+    assert.equal(response.status, 200, response.message);
   });
 
   /** Runs a proposal through fabric-shim's dispatcher; commits it when it succeeds, as the peer would. */
@@ -117,6 +118,27 @@ describe('kyc contract as fabric-shim runs it', () => {
     assert.equal(record.certifiedBy, 'x509::/O=Test/OU=client/CN=officer1::/O=Test/CN=ca.Test');
   });
 
+  it('founds the consortium only for a real OU=admin certificate, and only once', async () => {
+    ledger = new FakeLedger();
+    const refused = await dispatch(foundTx(officerCertificate));
+    assert.equal(refused.status, 500);
+    assert.match(refused.message, /^KYC_FORBIDDEN: caller is not an admin of organisation CertifierMSP/);
+    const founded = await dispatch(foundTx(adminCertificate));
+    assert.equal(founded.status, 200, founded.message);
+    const consortium = JSON.parse(founded.payload.toString('utf8'));
+    assert.deepEqual(
+      consortium.members.map((m: { msp: string; role: string; status: string }) => [m.msp, m.role, m.status]),
+      [
+        ['BankMSP', 'bank', 'active'],
+        ['CertifierMSP', 'certifier', 'active'],
+        ['OtherBankMSP', 'bank', 'active'],
+        ['OtherCertifierMSP', 'certifier', 'active'],
+      ],
+    );
+    const again = await dispatch(foundTx(adminCertificate));
+    assert.match(again.message, /^KYC_CONFLICT: the consortium is already founded/);
+  });
+
   it('refuses a real certificate without the role attribute with a coded message', async () => {
     const { response, tx } = await certifyThroughShim(clerkCertificate);
     assert.equal(response.status, 500);
@@ -158,7 +180,7 @@ describe('kyc contract as fabric-shim runs it', () => {
   });
 
   it('turns an unexpected failure into KYC_INTERNAL without detail, and logs the cause', async () => {
-    const contract = new KycContract(TEST_ENV);
+    const contract = new KycContract();
     const tx = ledger.tx({ caller: CALLERS.outsider });
     tx.stub.getStateByPartialCompositeKey = () => {
       throw new Error('peer connection lost: secret detail');
@@ -172,7 +194,7 @@ describe('kyc contract as fabric-shim runs it', () => {
   });
 
   it('passes coded errors through aroundTransaction unchanged, and results too', async () => {
-    const contract = new KycContract(TEST_ENV);
+    const contract = new KycContract();
     const tx = ledger.tx({ caller: CALLERS.outsider });
     const error = await rejectsWithCode(
       contract.aroundTransaction(tx.ctx, GET_ATTESTATIONS, ['x']),

@@ -9,8 +9,8 @@ describe('kyc IsVerified', () => {
   let world: KycWorld;
   let person: Person;
 
-  beforeEach(() => {
-    world = new KycWorld();
+  beforeEach(async () => {
+    world = await KycWorld.founded();
     person = newPerson();
   });
 

@@ -12,7 +12,7 @@ describe('kyc VerifyPresentation', () => {
   let certified: Certified;
 
   beforeEach(async () => {
-    world = new KycWorld();
+    world = await KycWorld.founded();
     certified = await world.certify({ claims: distinctiveClaims(), decoys: 3, level: 2 });
     world.ledger.advance(60);
   });

@@ -81,7 +81,7 @@ describe('kyc write transactions under random malformed input', function () {
   let validCommitment: Record<string, unknown>;
 
   before(async () => {
-    world = new KycWorld();
+    world = await KycWorld.founded();
     certified = await world.certify();
     validRequest = await certificationRequest(certified.person, {
       aud: CERTIFIER_MSP,

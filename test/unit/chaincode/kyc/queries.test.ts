@@ -7,8 +7,8 @@ import { KycWorld, iso } from './world';
 describe('kyc GetAttestation, GetAttestations, GetHistory', () => {
   let world: KycWorld;
 
-  beforeEach(() => {
-    world = new KycWorld();
+  beforeEach(async () => {
+    world = await KycWorld.founded();
   });
 
   /** Reads are open to every member of the channel: a bank clerk without any role will do. */

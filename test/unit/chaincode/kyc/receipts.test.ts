@@ -11,7 +11,7 @@ describe('kyc receipts: GetReceipts, EraseReceipts, GetUsage', () => {
   let bob: Certified;
 
   beforeEach(async () => {
-    world = new KycWorld();
+    world = await KycWorld.founded();
     alice = await world.certify();
     bob = await world.certify();
   });

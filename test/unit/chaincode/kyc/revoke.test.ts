@@ -7,8 +7,8 @@ import { KycWorld, iso } from './world';
 describe('kyc Revoke', () => {
   let world: KycWorld;
 
-  beforeEach(() => {
-    world = new KycWorld();
+  beforeEach(async () => {
+    world = await KycWorld.founded();
   });
 
   function officerTx(caller = CALLERS.certifierOfficer) {

@@ -1,6 +1,7 @@
-import type { ParsedDisclosure } from '../../../../protocol/src';
+import type { Context } from 'fabric-contract-api';
+import type { FoundingMember, ParsedDisclosure } from '../../../../protocol/src';
 import { KycContract } from '../../../../chaincode/src/kyc/contract';
-import { BANK_MSP, CALLERS, CERTIFIER_MSP, FakeLedger, TEST_ENV } from '../fakes';
+import { BANK_MSP, CALLERS, CERTIFIER_MSP, FakeLedger, TEST_MEMBERS } from '../fakes';
 import type { Caller, FakeTransaction } from '../fakes';
 import { certificationRequest, commitment, consent, decoyDigest, discloseClaims, newPerson, nonce } from '../fixtures';
 import type { Person, Presentation } from '../fixtures';
@@ -53,7 +54,22 @@ export interface PresentOptions {
  */
 export class KycWorld {
   readonly ledger = new FakeLedger();
-  readonly contract = new KycContract(TEST_ENV);
+  readonly contract = new KycContract();
+
+  /** A world whose consortium is founded (TEST_MEMBERS, all active) by CertifierMSP's admin. */
+  static async founded(members: readonly FoundingMember[] = TEST_MEMBERS): Promise<KycWorld> {
+    const world = new KycWorld();
+    await world.ledger.submit(world.ledger.tx({ caller: CALLERS.certifierAdmin }), (ctx) =>
+      world.contract.FoundConsortium(ctx, JSON.stringify(members)),
+    );
+    return world;
+  }
+
+  /** Submits a transaction of the contract as `caller` and returns its parsed result. */
+  async submit(caller: Caller, body: (ctx: Context) => Promise<string>): Promise<Record<string, unknown>> {
+    const json = await this.ledger.submit(this.ledger.tx({ caller }), body);
+    return JSON.parse(json) as Record<string, unknown>;
+  }
 
   /** A fresh person, certified by `CertifierMSP` with the sample claims unless told otherwise. */
   async certify(options: CertifyOptions = {}, person: Person = newPerson()): Promise<Certified> {

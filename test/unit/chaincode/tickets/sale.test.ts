@@ -26,8 +26,8 @@ describe('tickets: a KYC-gated ticket sale', () => {
   let ledger: FakeLedger;
   let tickets: TicketsContract;
 
-  beforeEach(() => {
-    kyc = new KycWorld();
+  beforeEach(async () => {
+    kyc = await KycWorld.founded();
     ledger = new FakeLedger();
     ledger.linkChaincode('kyc', contractHandler(kyc.ledger, kyc.contract, 'kyc'));
     tickets = new TicketsContract({});
