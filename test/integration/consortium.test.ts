@@ -26,7 +26,8 @@ import {
   networkJsonPath,
   repoRoot,
   runNetworkScript,
-  type ScriptResult,
+  assertSucceeded,
+  instanceNetwork,
 } from '../support/network';
 
 /**
@@ -44,13 +45,7 @@ const NETWORK_JSON = networkJsonPath(INSTANCE);
 /** fabric-protos TxValidationCode.ENDORSEMENT_POLICY_FAILURE. */
 const ENDORSEMENT_POLICY_FAILURE = 10;
 
-function network(...args: string[]): Promise<ScriptResult> {
-  return runNetworkScript(args, { env: ENV });
-}
-
-function assertSucceeded(result: ScriptResult, what: string): void {
-  assert.equal(result.code, 0, `${what} failed:\n${lastLines(result.output, 40)}`);
-}
+const network = instanceNetwork(ENV);
 
 function services(...args: string[]): void {
   const result = spawnSync('bash', [join(repoRoot(), 'services', 'services.sh'), ...args], {

@@ -11,6 +11,8 @@ import {
   repoRoot,
   runNetworkScript,
   type ScriptResult,
+  assertSucceeded,
+  instanceNetwork,
 } from '../support/network';
 
 /**
@@ -26,13 +28,7 @@ const NETWORK_JSON = networkJsonPath(INSTANCE);
 const CLIENT_NS = 'kl-ops';
 const LAB_ADDRESSES = ['10.213.0.2', '10.213.0.11', '10.213.0.12', '10.213.0.200'];
 
-function network(...args: string[]): Promise<ScriptResult> {
-  return runNetworkScript(args, { env: ENV });
-}
-
-function assertSucceeded(result: ScriptResult, what: string): void {
-  assert.equal(result.code, 0, `${what} failed:\n${lastLines(result.output, 40)}`);
-}
+const network = instanceNetwork(ENV);
 
 function run(command: string, args: readonly string[], env: Readonly<Record<string, string>> = {}) {
   const result = spawnSync(command, args, { cwd: repoRoot(), env: { ...process.env, ...env }, encoding: 'utf8' });

@@ -10,7 +10,8 @@ import {
   networkJsonPath,
   repoRoot,
   runNetworkScript,
-  type ScriptResult,
+  assertSucceeded,
+  instanceNetwork,
 } from '../support/network';
 import { failures, formatReport, runChaos } from '../../bench/chaos';
 
@@ -36,13 +37,7 @@ function services(command: 'stop' | 'clean'): void {
   });
 }
 
-function network(...args: string[]): Promise<ScriptResult> {
-  return runNetworkScript(args, { env: ENV });
-}
-
-function assertSucceeded(result: ScriptResult, what: string): void {
-  assert.equal(result.code, 0, `${what} failed:\n${lastLines(result.output, 30)}`);
-}
+const network = instanceNetwork(ENV);
 
 /** The instance's state, log and crypto directories (and its lock file). */
 function instancePaths(): string[] {

@@ -160,3 +160,15 @@ export function nodeDataDir(instance: string, node: string): string {
 export function lastLines(text: string, count: number): string {
   return text.trimEnd().split('\n').slice(-count).join('\n');
 }
+
+/** `network/network.sh` of one instance (`KYC_INSTANCE`, `KYC_PORT_OFFSET` and any other variables in `env`). */
+export function instanceNetwork(env: Readonly<Record<string, string>>): (...args: string[]) => Promise<ScriptResult> {
+  return (...args) => runNetworkScript(args, { env });
+}
+
+/** Asserts that a script exited 0; otherwise fails with `what` and the script's last lines. */
+export function assertSucceeded(result: ScriptResult, what: string): void {
+  if (result.code !== 0) {
+    throw new Error(`${what} failed (exit ${String(result.code)}):\n${lastLines(result.output, 40)}`);
+  }
+}

@@ -15,7 +15,19 @@ import { repoRoot } from '../../../support/network';
 const TOPOLOGY = JSON.parse(readFileSync(join(repoRoot(), 'crypto-config', 'topology.json'), 'utf8')) as {
   services: Record<string, unknown>[];
 };
-const LIBS = ['common', 'lab', 'topology', 'hsm', 'ca', 'crypto', 'nodeconfig', 'orderer', 'peer', 'channel', 'chaincode'];
+const LIBS = [
+  'common',
+  'lab',
+  'topology',
+  'hsm',
+  'ca',
+  'crypto',
+  'nodeconfig',
+  'orderer',
+  'peer',
+  'channel',
+  'chaincode',
+];
 
 interface Written {
   readonly status: number | null;
