@@ -28,9 +28,9 @@ write_peer_env() { # <peer>
   tls=$(node_tls "$peer")
   write_fabric_config core.yaml "$home/config" "$peer"
   mkdir -p "$home/ledger" "$home/snapshots"
-  # RECONNECTBACKOFFTHRESHOLD: the longest pause between a peer's attempts to reach the orderers again. Fabric's
-  # default (1 h, doubling from 100 ms) left a bank whose link had been cut for 15 s behind for 47 s after it
-  # returned; with 5 s, 11 s (test/integration/namespaces.test.ts).
+  # RECONNECTBACKOFFTHRESHOLD: the longest pause between a peer's attempts to reach the orderers again; Fabric's
+  # default grows, doubling from 100 ms, to an hour. After a 15 s link cut the bank caught up in 11 to 47 s
+  # (test/integration/namespaces.test.ts): a stream the cut left open waits on TCP's own retransmissions.
   # SKIPPULLINGINVALID…: an invalid transaction changes no state, so its private data is never pulled from
   # other peers. A resubmitted transaction (same id, docs/services.md "Retries") commits once; its copies are
   # DUPLICATE_TXID, their private data is gone from every transient store, and pulling it stalled the bank's
