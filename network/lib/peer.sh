@@ -29,7 +29,7 @@ write_peer_env() { # <peer>
   write_fabric_config core.yaml "$home/config" "$peer"
   mkdir -p "$home/ledger" "$home/snapshots"
   # RECONNECTBACKOFFTHRESHOLD: the longest pause between a peer's attempts to reach the orderers again; Fabric's
-  # default grows, doubling from 100 ms, to an hour. After a 15 s link cut the bank caught up in 11 to 47 s
+  # default grows, doubling from 100 ms, to an hour. After a 15 s link cut the bank caught up in 11 to 50 s
   # (test/integration/namespaces.test.ts): a stream the cut left open waits on TCP's own retransmissions.
   # SKIPPULLINGINVALID…: an invalid transaction changes no state, so its private data is never pulled from
   # other peers. A resubmitted transaction (same id, docs/services.md "Retries") commits once; its copies are
