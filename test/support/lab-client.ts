@@ -29,7 +29,7 @@ export interface BurstOutcome {
 
 const MAX_SECONDS = 120;
 const MAX_RATE = 20;
-const IN_FLIGHT = 2;
+const IN_FLIGHT = 4;
 
 async function burst(networkJson: string, seconds: number, rate: number, out: string): Promise<void> {
   if (!(seconds > 0 && seconds <= MAX_SECONDS && rate > 0 && rate <= MAX_RATE)) {
