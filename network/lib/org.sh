@@ -157,7 +157,7 @@ fetch_channel_config() { # <org> <dir>
   jq '.data.data[0].payload.data.config' "$dir/config_block.json" >"$dir/config.json"
 }
 
-channel_has_msp() { # <org as a member of>  <msp>; reads <dir>/config.json
+channel_has_msp() { # <dir> <msp>: whether <dir>/config.json has <msp> among the application organisations
   jq -e --arg m "$2" '.channel_group.groups.Application.groups | has($m)' "$1/config.json" >/dev/null
 }
 
